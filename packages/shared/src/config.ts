@@ -1,0 +1,207 @@
+// The only module that interprets the environment. Each process's main calls `loadConfig(process.env)`
+// once and passes the result down; nothing else reads `process.env`.
+import path from 'node:path';
+
+export const ROLES = ['api', 'downloader', 'extractor', 'pairs', 'trainer', 'predictor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RedisConfig {
+  url: string;
+  /** False when REDIS_URL was not set: the one-process stack may then start a private redis-server. */
+  urlFromEnv: boolean;
+  /** Key prefix for every queue key; one per deployment. */
+  prefix: string;
+}
+
+export interface FsStorageConfig {
+  kind: 'fs';
+  dir: string;
+}
+
+export interface S3StorageConfig {
+  kind: 's3';
+  endPoint: string;
+  port: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
+}
+
+export type StorageConfig = FsStorageConfig | S3StorageConfig;
+
+export interface Limits {
+  /** Largest accepted uploaded or downloaded image file, in bytes. */
+  imageMaxBytes: number;
+  /** Largest accepted image in pixels (width × height): guards against decompression bombs. */
+  imageMaxPixels: number;
+  /** Most files accepted in one upload request. */
+  uploadMaxFiles: number;
+  /** Largest JSON request body, in bytes. */
+  jsonBodyMaxBytes: number;
+}
+
+export interface Config {
+  roles: Role[];
+  dataDir: string;
+  redis: RedisConfig;
+  storage: StorageConfig;
+  api: { host: string; port: number };
+  log: { level: LogLevel; format: 'json' | 'pretty' | 'auto' };
+  jobs: { attempts: number; backoffMs: number; workerConcurrency: number; lockDurationMs: number };
+  shutdownGraceMs: number;
+  limits: Limits;
+}
+
+/** A bad environment variable; the message names it and says what is expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name, fallback);
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function required(env: Env, name: string, why: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') throw new ConfigError(name, `is required ${why}`);
+  return raw.trim();
+}
+
+function redisUrl(env: Env): { url: string; urlFromEnv: boolean } {
+  const raw = env.REDIS_URL;
+  if (raw === undefined || raw.trim() === '') return { url: 'redis://127.0.0.1:6379', urlFromEnv: false };
+  let parsed: URL;
+  try {
+    parsed = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('REDIS_URL', `must be a URL like redis://host:6379 (got "${raw}")`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must use redis:// or rediss:// (got "${raw}")`);
+  }
+  if (parsed.hostname === '') throw new ConfigError('REDIS_URL', `has no host (got "${raw}")`);
+  if (parsed.port !== '') integer({ REDIS_URL: parsed.port }, 'REDIS_URL', 6379, 1, 65535);
+  return { url: parsed.toString(), urlFromEnv: true };
+}
+
+function s3Storage(env: Env): S3StorageConfig {
+  const why = 'when STORAGE=s3';
+  const raw = required(env, 'S3_ENDPOINT', why);
+  let endpoint: URL;
+  try {
+    endpoint = new URL(raw);
+  } catch {
+    throw new ConfigError('S3_ENDPOINT', `must be a URL like http://minio:9000 (got "${raw}")`);
+  }
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+    throw new ConfigError('S3_ENDPOINT', `must use http:// or https:// (got "${raw}")`);
+  }
+  const useSSL = endpoint.protocol === 'https:';
+  const port =
+    endpoint.port === ''
+      ? useSSL
+        ? 443
+        : 80
+      : integer({ S3_ENDPOINT: endpoint.port }, 'S3_ENDPOINT', 80, 1, 65535);
+  const bucket = text(env, 'S3_BUCKET', 'faceshot');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError('S3_BUCKET', `must be a valid S3 bucket name (got "${bucket}")`);
+  }
+  return {
+    kind: 's3',
+    endPoint: endpoint.hostname,
+    port,
+    useSSL,
+    accessKey: required(env, 'S3_ACCESS_KEY', why),
+    secretKey: required(env, 'S3_SECRET_KEY', why),
+    bucket,
+    region: text(env, 'S3_REGION', 'us-east-1'),
+  };
+}
+
+function roles(env: Env): Role[] {
+  const raw = text(env, 'ROLES', ROLES.join(','));
+  const names = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (names.length === 0) throw new ConfigError('ROLES', `must name at least one of ${ROLES.join(', ')}`);
+  for (const name of names) {
+    if (!(ROLES as readonly string[]).includes(name)) {
+      throw new ConfigError('ROLES', `unknown role "${name}"; known roles: ${ROLES.join(', ')}`);
+    }
+  }
+  return [...new Set(names)] as Role[];
+}
+
+const MiB = 1024 * 1024;
+
+/** Reads and validates every setting. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, text(env, 'DATA_DIR', 'data'));
+  const storageKind = oneOf(env, 'STORAGE', ['fs', 's3'], 'fs');
+  const storage: StorageConfig =
+    storageKind === 's3'
+      ? s3Storage(env)
+      : { kind: 'fs', dir: path.resolve(cwd, text(env, 'STORAGE_DIR', path.join(dataDir, 'objects'))) };
+  const prefix = text(env, 'REDIS_PREFIX', 'faceshot');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('REDIS_PREFIX', `must be 1-64 letters, digits, "_", "." or "-" (got "${prefix}")`);
+  }
+  return {
+    roles: roles(env),
+    dataDir,
+    redis: { ...redisUrl(env), prefix },
+    storage,
+    api: { host: text(env, 'API_HOST', '127.0.0.1'), port: integer(env, 'API_PORT', 3000, 1, 65535) },
+    log: {
+      level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+      format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
+    },
+    jobs: {
+      attempts: integer(env, 'JOB_ATTEMPTS', 3, 1, 100),
+      backoffMs: integer(env, 'JOB_BACKOFF_MS', 2000, 0, 3_600_000),
+      workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 256),
+      lockDurationMs: integer(env, 'JOB_LOCK_MS', 60_000, 5_000, 3_600_000),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
+    limits: {
+      imageMaxBytes: integer(env, 'IMAGE_MAX_BYTES', 10 * MiB, 1024, 1024 * MiB),
+      imageMaxPixels: integer(env, 'IMAGE_MAX_PIXELS', 40_000_000, 1, 1_000_000_000),
+      uploadMaxFiles: integer(env, 'UPLOAD_MAX_FILES', 1000, 1, 100_000),
+      jsonBodyMaxBytes: integer(env, 'JSON_BODY_MAX_BYTES', MiB, 1024, 64 * MiB),
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// Every queue, with the schema of its job payload and of its result. Payloads carry ids and storage
+// keys, never image bytes; results carry summaries, never bulk data (DESIGN.md, "Data flow").
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { IdSchema } from '../ids.js';
+
+export const QUEUE_NAMES = ['download', 'extract', 'curate', 'pairs', 'train', 'predict', 'enrol'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export function isQueueName(value: string): value is QueueName {
+  return (QUEUE_NAMES as readonly string[]).includes(value);
+}
+
+const Identity = Type.String({ minLength: 1, maxLength: 128, description: 'Person name, one path part' });
+const StorageKey = Type.String({ minLength: 1, maxLength: 1024 });
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+const DownloadPayload = Type.Object(
+  {
+    datasetId: IdSchema,
+    identity: Identity,
+    source: Type.Union([
+      Type.Object({
+        kind: Type.Literal('url'),
+        url: Type.String({ pattern: '^https?://', maxLength: 4096 }),
+      }),
+      Type.Object({
+        kind: Type.Literal('search'),
+        query: Type.String({ minLength: 1, maxLength: 256 }),
+        limit: Type.Integer({ minimum: 1, maximum: 200 }),
+      }),
+    ]),
+  },
+  { additionalProperties: false },
+);
+const DownloadResult = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      url: Type.String(),
+      outcome: Type.Union([Type.Literal('stored'), Type.Literal('duplicate'), Type.Literal('failed')]),
+      key: Type.Optional(StorageKey),
+      reason: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+const ExtractPayload = Type.Object(
+  { datasetId: IdSchema, identity: Identity, rawKey: StorageKey, sha256: Sha256 },
+  { additionalProperties: false },
+);
+const ExtractResult = Type.Object({
+  outcome: Type.Union([Type.Literal('face'), Type.Literal('no-face'), Type.Literal('rejected')]),
+  faceCount: Type.Integer({ minimum: 0 }),
+  faceKey: Type.Optional(StorageKey),
+  grayKey: Type.Optional(StorageKey),
+  reason: Type.Optional(Type.String()),
+});
+
+const CuratePayload = Type.Object(
+  { datasetId: IdSchema, keepPerIdentity: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { additionalProperties: false },
+);
+const CurateResult = Type.Object({
+  identities: Type.Integer({ minimum: 0 }),
+  kept: Type.Integer({ minimum: 0 }),
+  rejected: Type.Integer({ minimum: 0 }),
+});
+
+const PairsPayload = Type.Object(
+  {
+    datasetId: IdSchema,
+    pairsId: IdSchema,
+    seed: Type.Integer(),
+    pairsPerClass: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    validationShare: Type.Number({ minimum: 0, maximum: 0.9 }),
+    testShare: Type.Number({ minimum: 0, maximum: 0.9 }),
+  },
+  { additionalProperties: false },
+);
+const PairsResult = Type.Object({
+  pairs: Type.Integer({ minimum: 0 }),
+  identities: Type.Object({ train: Type.Integer(), validation: Type.Integer(), test: Type.Integer() }),
+});
+
+const TrainPayload = Type.Object(
+  {
+    modelId: IdSchema,
+    pairsId: IdSchema,
+    architecture: Type.Union([Type.Literal('seed'), Type.Literal('transfer')]),
+    hyperparameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
+  },
+  { additionalProperties: false },
+);
+const TrainResult = Type.Object({
+  epochs: Type.Integer({ minimum: 0 }),
+  threshold: Type.Number(),
+  metrics: Type.Record(Type.String(), Type.Number()),
+});
+
+const PredictPayload = Type.Object(
+  {
+    modelId: IdSchema,
+    task: Type.Union([Type.Literal('identify'), Type.Literal('verify')]),
+    imageKeys: Type.Array(StorageKey, { minItems: 1, maxItems: 2 }),
+    topK: Type.Integer({ minimum: 1, maximum: 100 }),
+    threshold: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+const PredictResult = Type.Object({
+  faces: Type.Array(
+    Type.Object({
+      box: Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() }),
+      matches: Type.Array(
+        Type.Object({ identity: Type.String(), distance: Type.Number(), score: Type.Number() }),
+      ),
+      identity: Type.String(),
+    }),
+  ),
+  threshold: Type.Number(),
+});
+
+const EnrolPayload = Type.Object(
+  {
+    modelId: IdSchema,
+    identity: Identity,
+    imageKeys: Type.Array(StorageKey, { minItems: 1, maxItems: 100 }),
+  },
+  { additionalProperties: false },
+);
+const EnrolResult = Type.Object({ identity: Type.String(), embeddings: Type.Integer({ minimum: 0 }) });
+
+interface QueueSchemas {
+  payload: TSchema;
+  result: TSchema;
+}
+
+export const queueSchemas = {
+  download: { payload: DownloadPayload, result: DownloadResult },
+  extract: { payload: ExtractPayload, result: ExtractResult },
+  curate: { payload: CuratePayload, result: CurateResult },
+  pairs: { payload: PairsPayload, result: PairsResult },
+  train: { payload: TrainPayload, result: TrainResult },
+  predict: { payload: PredictPayload, result: PredictResult },
+  enrol: { payload: EnrolPayload, result: EnrolResult },
+} as const satisfies Record<QueueName, QueueSchemas>;
+
+export type PayloadOf<Q extends QueueName> = Static<(typeof queueSchemas)[Q]['payload']>;
+export type ResultOf<Q extends QueueName> = Static<(typeof queueSchemas)[Q]['result']>;

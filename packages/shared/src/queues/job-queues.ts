@@ -1,0 +1,88 @@
+// The producer side of every queue: validated enqueueing and status look-ups. Used by the API and by
+// stages that fan out work. One shared fail-fast Redis connection serves every Queue object.
+import { type Job, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parseWithSchema } from '../schema.js';
+import { type PayloadOf, type QueueName, queueSchemas } from './definitions.js';
+import { JOB_STATES, type JobStatus } from './job-status.js';
+
+function iso(epochMs: number | undefined): string | undefined {
+  return epochMs === undefined || epochMs === 0 ? undefined : new Date(epochMs).toISOString();
+}
+
+export function toJobStatus(queue: QueueName, job: Job, state: string): JobStatus {
+  const known = (JOB_STATES as readonly string[]).includes(state) ? (state as JobStatus['state']) : 'unknown';
+  const progress = job.progress;
+  const status: JobStatus = {
+    id: job.id ?? '',
+    queue,
+    state: known,
+    progress:
+      typeof progress === 'number' || (typeof progress === 'object' && progress !== null) ? progress : 0,
+    attempts: job.attemptsMade,
+    maxAttempts: job.opts.attempts ?? 1,
+    timestamps: { created: iso(job.timestamp) ?? new Date(0).toISOString() },
+  };
+  const started = iso(job.processedOn);
+  const finished = iso(job.finishedOn);
+  if (started !== undefined) status.timestamps.started = started;
+  if (finished !== undefined) status.timestamps.finished = finished;
+  if (known === 'completed') status.result = job.returnvalue;
+  if (known === 'failed' && job.failedReason) status.failedReason = job.failedReason;
+  return status;
+}
+
+export class JobQueues {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly defaults: JobsOptions,
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name, {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: this.defaults,
+      });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Validates the payload (SchemaError names the bad field) and adds the job; returns its id. */
+  async enqueue<Q extends QueueName>(
+    name: Q,
+    payload: PayloadOf<Q>,
+    options: JobsOptions = {},
+  ): Promise<string> {
+    const valid = parseWithSchema(queueSchemas[name].payload, payload, `${name} job payload`);
+    const job = await this.queue(name).add(name, valid, options);
+    if (job.id === undefined) throw new Error(`queue ${name} returned a job without id`);
+    return job.id;
+  }
+
+  /**
+   * Adds a job without validating it. Only for tests that prove workers reject malformed payloads.
+   * @internal
+   */
+  async enqueueUnchecked(name: QueueName, payload: unknown): Promise<string> {
+    const job = await this.queue(name).add(name, payload);
+    return job.id ?? '';
+  }
+
+  async status(name: QueueName, id: string): Promise<JobStatus | undefined> {
+    const job = await this.queue(name).getJob(id);
+    if (job === undefined || job === null) return undefined;
+    return toJobStatus(name, job, await job.getState());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,114 @@
+// The consumer side of every queue. A stage is a pure async function from a validated payload to a
+// validated result; this wrapper adds BullMQ, logging and the rule that a malformed payload fails its
+// job at once with a reason naming the field (no retry, the worker keeps running).
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { jobLogger, type Logger } from '../logger.js';
+import { parseWithSchema, SchemaError } from '../schema.js';
+import { type PayloadOf, type QueueName, queueSchemas, type ResultOf } from './definitions.js';
+
+export interface StageContext {
+  jobId: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  log: Logger;
+  /** Reports progress: a number from 0 to 100, or an object with stage-specific fields. */
+  progress(value: number | Record<string, unknown>): Promise<void>;
+}
+
+export type StageProcessor<Q extends QueueName> = (
+  payload: PayloadOf<Q>,
+  context: StageContext,
+) => Promise<ResultOf<Q>>;
+
+export interface StageWorkerOptions<Q extends QueueName> {
+  queue: Q;
+  processor: StageProcessor<Q>;
+  /** A worker-kind connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking calls. */
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  /** How long a job stays locked without renewal before another worker may take it over. */
+  lockDurationMs: number;
+  logger: Logger;
+}
+
+function idsOf(payload: unknown): { datasetId?: string; modelId?: string } {
+  if (typeof payload !== 'object' || payload === null) return {};
+  const record = payload as Record<string, unknown>;
+  return {
+    ...(typeof record.datasetId === 'string' ? { datasetId: record.datasetId } : {}),
+    ...(typeof record.modelId === 'string' ? { modelId: record.modelId } : {}),
+  };
+}
+
+export function startStageWorker<Q extends QueueName>(options: StageWorkerOptions<Q>): Worker {
+  const { queue, processor, logger } = options;
+  const schemas = queueSchemas[queue];
+  const worker = new Worker(
+    queue,
+    async (job: Job) => {
+      const log = jobLogger(logger, { queue, jobId: job.id, ...idsOf(job.data) });
+      let payload: PayloadOf<Q>;
+      try {
+        payload = parseWithSchema(schemas.payload, job.data, `${queue} job payload`) as PayloadOf<Q>;
+      } catch (error) {
+        if (error instanceof SchemaError) {
+          log.warn({ field: error.field }, error.message);
+          throw new UnrecoverableError(error.message);
+        }
+        throw error;
+      }
+      log.info({ attempt: job.attemptsMade + 1 }, 'job started');
+      const started = performance.now();
+      const result = await processor(payload, {
+        jobId: job.id ?? '',
+        attempt: job.attemptsMade + 1,
+        log,
+        progress: (value) => job.updateProgress(value),
+      });
+      try {
+        parseWithSchema(schemas.result, result, `${queue} job result`);
+      } catch (error) {
+        // A stage returned the wrong shape: a bug that a retry cannot fix.
+        throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      }
+      log.info({ ms: Math.round(performance.now() - started) }, 'job completed');
+      return result;
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      // A job whose worker died is taken over after its lock expires; give up after 3 such stalls.
+      maxStalledCount: 3,
+      autorun: true,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
+  });
+  worker.on('error', (error) => logger.error({ queue, err: error.message }, 'worker error'));
+  return worker;
+}
+
+/**
+ * Stops taking jobs and waits for active ones up to `graceMs`; after that the worker is closed without
+ * waiting and its active jobs return to the queue when their locks expire (stalled-job recovery).
+ */
+export async function closeWorkerGracefully(worker: Worker, graceMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), graceMs);
+  });
+  const outcome = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    logger.warn(
+      { queue: worker.name, graceMs },
+      'grace period over: leaving active jobs to stalled-job recovery',
+    );
+    await worker.close(true);
+  }
+}

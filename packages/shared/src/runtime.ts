@@ -1,0 +1,91 @@
+// What every role needs, built once per process from the validated config.
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config, Role } from './config.js';
+import type { Logger } from './logger.js';
+import type { QueueName } from './queues/definitions.js';
+import { defaultJobOptions } from './queues/job-options.js';
+import { JobQueues } from './queues/job-queues.js';
+import { closeWorkerGracefully, type StageProcessor, startStageWorker } from './queues/stage-worker.js';
+import { createRedis, waitForRedis } from './redis.js';
+import { createObjectStore } from './storage/create-object-store.js';
+import type { ObjectStore } from './storage/object-store.js';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  store: ObjectStore;
+  /** Fail-fast connection for enqueueing and status reads. */
+  producerRedis: Redis;
+  queues: JobQueues;
+}
+
+/** A started role; `stop` stops taking work and waits (bounded) for work in progress. */
+export interface RunningRole {
+  role: Role;
+  stop(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, logger: Logger, store?: ObjectStore): Promise<Runtime> {
+  const producerRedis = createRedis(config.redis.url, 'producer', 'faceshot-producer');
+  producerRedis.on('error', (error) => logger.debug({ err: error.message }, 'redis connection error'));
+  try {
+    await waitForRedis(producerRedis, 10_000);
+  } catch (error) {
+    producerRedis.disconnect();
+    throw error;
+  }
+  return {
+    config,
+    logger,
+    store: store ?? createObjectStore(config.storage),
+    producerRedis,
+    queues: new JobQueues(producerRedis, config.redis.prefix, defaultJobOptions(config.jobs)),
+  };
+}
+
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await runtime.queues.close();
+  await runtime.producerRedis.quit().catch(() => runtime.producerRedis.disconnect());
+}
+
+/** One queue a worker role consumes, and the stage function that does the work. */
+export interface StageBinding<Q extends QueueName = QueueName> {
+  queue: Q;
+  processor: StageProcessor<Q>;
+  /** Jobs run at once in this process; defaults to WORKER_CONCURRENCY. */
+  concurrency?: number;
+}
+
+/** Starts one BullMQ worker per binding, each on its own worker-kind Redis connection. */
+export function startWorkerRole(runtime: Runtime, role: Role, stages: readonly StageBinding[]): RunningRole {
+  const { config, logger } = runtime;
+  const roleLogger = logger.child({ role });
+  const running: { worker: Worker; connection: Redis }[] = stages.map((stage) => {
+    const connection = createRedis(config.redis.url, 'worker', `faceshot-${role}-${stage.queue}`);
+    connection.on('error', (error) => roleLogger.debug({ err: error.message }, 'redis connection error'));
+    const worker = startStageWorker({
+      queue: stage.queue,
+      processor: stage.processor as StageProcessor<QueueName>,
+      connection,
+      prefix: config.redis.prefix,
+      concurrency: stage.concurrency ?? config.jobs.workerConcurrency,
+      lockDurationMs: config.jobs.lockDurationMs,
+      logger: roleLogger,
+    });
+    return { worker, connection };
+  });
+  roleLogger.info({ queues: stages.map((stage) => stage.queue) }, 'role started');
+  return {
+    role,
+    async stop() {
+      await Promise.all(
+        running.map(async ({ worker, connection }) => {
+          await closeWorkerGracefully(worker, config.shutdownGraceMs, roleLogger);
+          await connection.quit().catch(() => connection.disconnect());
+        }),
+      );
+      roleLogger.info('role stopped');
+    },
+  };
+}
