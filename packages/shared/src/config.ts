@@ -48,6 +48,8 @@ export interface Limits {
 export interface Config {
   roles: Role[];
   dataDir: string;
+  /** PATH, where the one-process stack looks for redis-server. */
+  executableSearchPath: string;
   redis: RedisConfig;
   storage: StorageConfig;
   api: { host: string; port: number };
@@ -183,6 +185,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   return {
     roles: roles(env),
     dataDir,
+    executableSearchPath: env.PATH ?? '',
     redis: { ...redisUrl(env), prefix },
     storage,
     api: { host: text(env, 'API_HOST', '127.0.0.1'), port: integer(env, 'API_PORT', 3000, 1, 65535) },

@@ -50,12 +50,15 @@ export async function closeRuntime(runtime: Runtime): Promise<void> {
 }
 
 /** One queue a worker role consumes, and the stage function that does the work. */
-export interface StageBinding<Q extends QueueName = QueueName> {
+export interface StageBindingOf<Q extends QueueName> {
   queue: Q;
   processor: StageProcessor<Q>;
   /** Jobs run at once in this process; defaults to WORKER_CONCURRENCY. */
   concurrency?: number;
 }
+
+/** A binding for any queue, with its processor typed for that queue. */
+export type StageBinding = { [Q in QueueName]: StageBindingOf<Q> }[QueueName];
 
 /** Starts one BullMQ worker per binding, each on its own worker-kind Redis connection. */
 export function startWorkerRole(runtime: Runtime, role: Role, stages: readonly StageBinding[]): RunningRole {

@@ -46,6 +46,14 @@ export function sendProblem(
   return reply.code(status).type('application/problem+json').send(body);
 }
 
+/** The errors ioredis gives a fail-fast client while Redis is down or reconnecting. */
+function isRedisUnavailable(error: Error): boolean {
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED/.test(error.message)
+  );
+}
+
 export function registerProblemHandlers(app: ApiInstance): void {
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, request, 404, `no route for ${request.method} ${request.url.split('?')[0]}`);
@@ -60,6 +68,11 @@ export function registerProblemHandlers(app: ApiInstance): void {
       sendProblem(reply, request, 400, `invalid ${where}: ${error.message}`, {
         errors: error.validation.map((issue) => ({ path: issue.instancePath, message: issue.message })),
       });
+      return;
+    }
+    if (isRedisUnavailable(error)) {
+      request.log.warn({ err: error.message }, 'redis unavailable');
+      sendProblem(reply, request, 503, 'the job queue (Redis) is unavailable; retry shortly');
       return;
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;

@@ -114,18 +114,19 @@ export async function startPrivateRedis(
   };
 }
 
+/** `probeUrl` is where a local Redis is looked for when REDIS_URL is not set (tests change it). */
 export async function resolveRedis(
   config: Config,
-  searchPath: string,
   logger: Logger,
+  probeUrl = DEFAULT_URL,
 ): Promise<ResolvedRedis> {
   const nothingToStop = async () => undefined;
   if (config.redis.urlFromEnv) return { url: config.redis.url, stop: nothingToStop };
-  if (await redisAnswers(DEFAULT_URL, 1_000)) return { url: DEFAULT_URL, stop: nothingToStop };
-  const redisServer = findOnPath('redis-server', searchPath);
+  if (await redisAnswers(probeUrl, 1_000)) return { url: probeUrl, stop: nothingToStop };
+  const redisServer = findOnPath('redis-server', config.executableSearchPath);
   if (redisServer === undefined) {
     throw new Error(
-      'no Redis answers at 127.0.0.1:6379 and redis-server is not on PATH: install Redis (e.g. apt-get install redis-server) or set REDIS_URL',
+      `no Redis answers at ${probeUrl.replace('redis://', '')} and redis-server is not on PATH: install Redis (e.g. apt-get install redis-server) or set REDIS_URL`,
     );
   }
   return startPrivateRedis(redisServer, config.dataDir, logger);

@@ -76,9 +76,15 @@ export class JobQueues {
   }
 
   async status(name: QueueName, id: string): Promise<JobStatus | undefined> {
-    const job = await this.queue(name).getJob(id);
-    if (job === undefined || job === null) return undefined;
-    return toJobStatus(name, job, await job.getState());
+    // The job hash and its state are two reads; a job that finishes between them would show a
+    // terminal state with stale fields, so read the hash again until the two agree.
+    for (let attempt = 1; ; attempt++) {
+      const job = await this.queue(name).getJob(id);
+      if (job === undefined || job === null) return undefined;
+      const state = await job.getState();
+      const terminal = state === 'completed' || state === 'failed';
+      if (!terminal || job.finishedOn !== undefined || attempt === 3) return toJobStatus(name, job, state);
+    }
   }
 
   async close(): Promise<void> {

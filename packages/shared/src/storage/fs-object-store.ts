@@ -115,7 +115,7 @@ export class FsObjectStore implements ObjectStore {
     yield* this.walk(baseKey, prefix);
   }
 
-  /** Depth-first walk in byte order of the full key, the order S3 lists in. */
+  /** Depth-first walk from the deepest directory the prefix names completely. */
   private async *walk(directoryKey: string, prefix: string): AsyncGenerator<ObjectInfo> {
     let entries: Dirent[];
     try {
@@ -126,11 +126,8 @@ export class FsObjectStore implements ObjectStore {
       if (isErrno(error, 'ENOENT', 'ENOTDIR')) return;
       throw error;
     }
-    const named = entries
-      .filter((entry) => !entry.name.startsWith('.') && (entry.isFile() || entry.isDirectory()))
-      .map((entry) => ({ entry, sortKey: Buffer.from(entry.isDirectory() ? `${entry.name}/` : entry.name) }))
-      .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
-    for (const { entry } of named) {
+    // Dot-names are temp files of writes in progress (keys never start a part with ".").
+    for (const entry of entries.filter((candidate) => !candidate.name.startsWith('.'))) {
       const key = `${directoryKey}${entry.name}`;
       if (entry.isDirectory()) {
         const childKey = `${key}/`;

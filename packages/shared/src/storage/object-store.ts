@@ -25,7 +25,7 @@ export interface ObjectStore {
   getStream(key: string): Promise<Readable>;
   /** Undefined when the key does not exist. */
   stat(key: string): Promise<ObjectInfo | undefined>;
-  /** Every object whose key starts with `prefix`, in ascending key order. */
+  /** Every object whose key starts with `prefix`, each once; the order is not specified. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Deletes the keys that exist; missing keys are not an error. */
   deleteMany(keys: readonly string[]): Promise<void>;

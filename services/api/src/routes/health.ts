@@ -51,7 +51,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDependencies> = async
     },
     async (request, reply) => {
       const [redis, storage] = await Promise.all([
-        withTimeout(deps.redis.ping(), deps.checkTimeoutMs),
+        withTimeout(
+          deps.redis.status === 'ready'
+            ? deps.redis.ping()
+            : Promise.reject(new Error(`connection is ${deps.redis.status}`)),
+          deps.checkTimeoutMs,
+        ),
         withTimeout(deps.store.ping(), deps.checkTimeoutMs),
       ]);
       const failed = Object.entries({ redis, storage }).filter(([, outcome]) => outcome !== 'ok');

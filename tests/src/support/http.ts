@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+
+export interface JsonResponse {
+  status: number;
+  contentType: string;
+  body: Record<string, unknown>;
+}
+
+export async function getJson(url: string): Promise<JsonResponse> {
+  const response = await fetch(url);
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+/** Polls a job through the API until it completes or fails (or `timeoutMs` passes). */
+export async function waitForJob(
+  baseUrl: string,
+  queue: string,
+  id: string,
+  timeoutMs = 15_000,
+): Promise<JsonResponse> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await getJson(`${baseUrl}/v1/jobs/${queue}/${encodeURIComponent(id)}`);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    if (response.body.state === 'completed' || response.body.state === 'failed') return response;
+    if (Date.now() > deadline)
+      assert.fail(`job ${queue}/${id} still ${String(response.body.state)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function assertProblem(response: JsonResponse, status: number, detail: RegExp): void {
+  assert.equal(response.status, status, JSON.stringify(response.body));
+  assert.match(response.contentType, /^application\/problem\+json/);
+  assert.equal(response.body.status, status);
+  assert.equal(typeof response.body.title, 'string');
+  assert.match(String(response.body.detail), detail);
+}
