@@ -81,6 +81,9 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs,
+      // Look for jobs whose lock expired (their worker died) as often as a lock lasts, so a dead
+      // worker's job is picked up again within about two lock durations.
+      stalledInterval: options.lockDurationMs,
       // A job whose worker died is taken over after its lock expires; give up after 3 such stalls.
       maxStalledCount: 3,
       autorun: true,
@@ -102,13 +105,15 @@ export async function closeWorkerGracefully(worker: Worker, graceMs: number, log
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), graceMs);
   });
-  const outcome = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+  // pause() stops fetching and resolves once the active jobs are done; close() would do the same but
+  // could then no longer be forced (BullMQ returns the first close's promise to later calls).
+  const outcome = await Promise.race([worker.pause(false).then(() => 'drained' as const), timedOut]);
   clearTimeout(timer);
   if (outcome === 'timeout') {
     logger.warn(
       { queue: worker.name, graceMs },
       'grace period over: leaving active jobs to stalled-job recovery',
     );
-    await worker.close(true);
   }
+  await worker.close(outcome === 'timeout');
 }

@@ -1,0 +1,49 @@
+# One image for every role; compose picks the role with `command`. Multi-stage: dependencies and the
+# TypeScript build stay in `build`; `runtime` holds production dependencies and compiled JS only.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY packages/shared/package.json packages/shared/
+COPY services/api/package.json services/api/
+COPY services/downloader/package.json services/downloader/
+COPY services/extractor/package.json services/extractor/
+COPY services/trainer/package.json services/trainer/
+COPY services/predictor/package.json services/predictor/
+COPY services/standalone/package.json services/standalone/
+COPY tests/package.json tests/
+COPY bench/package.json bench/
+RUN npm ci --no-audit --no-fund
+COPY packages packages
+COPY services services
+RUN npx tsc -b services/standalone services/trainer \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/packages/shared packages/shared
+COPY --from=build /app/services services
+# Non-root: the node image's "node" user (uid 1000). Filesystem storage, if used, goes to /app/data.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+CMD ["node", "services/standalone/dist/main.js"]
+
+# The trainer with CUDA: the tfjs native GPU backend (libtensorflow 2.9, CUDA 11.x, cuDNN 8) is
+# installed at image build time, where the internet is available; the backend picks it up at start.
+FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS trainer-gpu
+COPY --from=runtime /usr/local/bin/node /usr/local/bin/node
+COPY --from=runtime /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && useradd --uid 1000 --create-home node
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=runtime --chown=node:node /app /app
+RUN npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-gpu@4 \
+ && chown -R node:node /app/node_modules
+USER node
+CMD ["node", "services/trainer/dist/main.js"]
