@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApi } from '@faceshot/api/app';
+import { apiDependenciesOf } from '@faceshot/api/start-api';
 import { loadConfig } from '@faceshot/shared/config';
 import { createLogger } from '@faceshot/shared/logger';
 import type { StageProcessor } from '@faceshot/shared/queues/stage-worker';
@@ -55,13 +56,7 @@ describe('jobs through Redis and the API', () => {
     const logger = createLogger(config.log);
     runtime = await createRuntime(config, logger);
     role = startWorkerRole(runtime, 'extractor', [{ queue: 'curate', processor: curate }]);
-    const app = await buildApi({
-      logger,
-      redis: runtime.producerRedis,
-      store: runtime.store,
-      queues: runtime.queues,
-      limits: config.limits,
-    });
+    const app = await buildApi(apiDependenciesOf(runtime));
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     closeApi = () => app.close();
   });
@@ -157,7 +152,15 @@ describe('readiness names what is down', () => {
     const brokenStore = new FsObjectStore(path.join(blocker, 'objects'));
     const apps = await Promise.all(
       [deadRedis, liveRedis].map((redis) =>
-        buildApi({ logger, redis, store: brokenStore, queues: undefined as never, limits: config.limits }),
+        buildApi({
+          logger,
+          redis,
+          store: brokenStore,
+          queues: undefined as never,
+          datasets: undefined as never,
+          limits: config.limits,
+          tempDir: root,
+        }),
       ),
     );
     try {

@@ -1,5 +1,6 @@
 // The only module that interprets the environment. Each process's main calls `loadConfig(process.env)`
 // once and passes the result down; nothing else reads `process.env`.
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROLES = ['api', 'downloader', 'extractor', 'pairs', 'trainer', 'predictor'] as const;
@@ -45,6 +46,24 @@ export interface Limits {
   jsonBodyMaxBytes: number;
 }
 
+export interface DownloadConfig {
+  /** Jobs one downloader process runs at once. */
+  concurrency: number;
+  connectTimeoutMs: number;
+  /** Whole request, redirects included. */
+  totalTimeoutMs: number;
+  maxRedirects: number;
+  /** Requests in flight to one host from one process. */
+  perHostConcurrency: number;
+  /** Least time between two request starts to one host from one process. */
+  perHostIntervalMs: number;
+  /** CIDRs the SSRF guard lets through although they are private, loopback, etc. Empty by default. */
+  allowCidrs: string[];
+  userAgent: string;
+  /** Wikimedia Commons API endpoint for name searches. */
+  wikimediaApiUrl: string;
+}
+
 export interface Config {
   roles: Role[];
   dataDir: string;
@@ -57,6 +76,9 @@ export interface Config {
   jobs: { attempts: number; backoffMs: number; workerConcurrency: number; lockDurationMs: number };
   shutdownGraceMs: number;
   limits: Limits;
+  download: DownloadConfig;
+  /** Where uploads and downloads are spooled while they are hashed and checked. */
+  tempDir: string;
 }
 
 /** A bad environment variable; the message names it and says what is expected. */
@@ -168,6 +190,34 @@ function roles(env: Env): Role[] {
   return [...new Set(names)] as Role[];
 }
 
+function cidrList(env: Env, name: string): string[] {
+  const raw = text(env, name, '');
+  if (raw === '') return [];
+  return raw.split(',').map((part) => {
+    const cidr = part.trim();
+    const [address, bits] = cidr.includes('/') ? cidr.split('/') : [cidr, undefined];
+    const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address ?? '');
+    const ipv6 = (address ?? '').includes(':');
+    const maxBits = ipv4 ? 32 : 128;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!(ipv4 || ipv6) || !bitsOk) {
+      throw new ConfigError(name, `must be a comma-separated list of IP addresses or CIDRs (got "${cidr}")`);
+    }
+    return bits === undefined ? `${address}/${maxBits}` : cidr;
+  });
+}
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const raw = text(env, name, fallback);
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return url.toString();
+  } catch {
+    throw new ConfigError(name, `must be an http:// or https:// URL (got "${raw}")`);
+  }
+}
+
 const MiB = 1024 * 1024;
 
 /** Reads and validates every setting. Throws ConfigError naming the first bad variable. */
@@ -206,5 +256,17 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       uploadMaxFiles: integer(env, 'UPLOAD_MAX_FILES', 1000, 1, 100_000),
       jsonBodyMaxBytes: integer(env, 'JSON_BODY_MAX_BYTES', MiB, 1024, 64 * MiB),
     },
+    download: {
+      concurrency: integer(env, 'DOWNLOAD_CONCURRENCY', 4, 1, 256),
+      connectTimeoutMs: integer(env, 'DOWNLOAD_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
+      totalTimeoutMs: integer(env, 'DOWNLOAD_TIMEOUT_MS', 30_000, 100, 600_000),
+      maxRedirects: integer(env, 'DOWNLOAD_MAX_REDIRECTS', 5, 0, 20),
+      perHostConcurrency: integer(env, 'DOWNLOAD_PER_HOST_CONCURRENCY', 2, 1, 64),
+      perHostIntervalMs: integer(env, 'DOWNLOAD_PER_HOST_INTERVAL_MS', 100, 0, 60_000),
+      allowCidrs: cidrList(env, 'DOWNLOAD_ALLOW_CIDRS'),
+      userAgent: text(env, 'DOWNLOAD_USER_AGENT', 'faceshot/0.1 (one-shot face recognition; self-hosted)'),
+      wikimediaApiUrl: httpUrl(env, 'WIKIMEDIA_API_URL', 'https://commons.wikimedia.org/w/api.php'),
+    },
+    tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };
 }

@@ -2,6 +2,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, Role } from './config.js';
+import { DatasetRepository } from './datasets/dataset-repository.js';
 import type { Logger } from './logger.js';
 import type { QueueName } from './queues/definitions.js';
 import { defaultJobOptions } from './queues/job-options.js';
@@ -18,6 +19,7 @@ export interface Runtime {
   /** Fail-fast connection for enqueueing and status reads. */
   producerRedis: Redis;
   queues: JobQueues;
+  datasets: DatasetRepository;
 }
 
 /** A started role; `stop` stops taking work and waits (bounded) for work in progress. */
@@ -41,6 +43,7 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
     store: store ?? createObjectStore(config.storage),
     producerRedis,
     queues: new JobQueues(producerRedis, config.redis.prefix, defaultJobOptions(config.jobs)),
+    datasets: new DatasetRepository(producerRedis, config.redis.prefix),
   };
 }
 
@@ -59,6 +62,9 @@ export interface StageBindingOf<Q extends QueueName> {
 
 /** A binding for any queue, with its processor typed for that queue. */
 export type StageBinding = { [Q in QueueName]: StageBindingOf<Q> }[QueueName];
+
+/** Builds a role's stage bindings from the process's runtime (stages get their dependencies here). */
+export type StageFactory = (runtime: Runtime) => readonly StageBinding[];
 
 /** Starts one BullMQ worker per binding, each on its own worker-kind Redis connection. */
 export function startWorkerRole(runtime: Runtime, role: Role, stages: readonly StageBinding[]): RunningRole {

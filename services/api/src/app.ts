@@ -2,13 +2,16 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '@faceshot/shared/config';
+import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { Logger } from '@faceshot/shared/logger';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerProblemHandlers } from './problem.js';
+import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 
@@ -17,7 +20,9 @@ export interface ApiDependencies {
   redis: Redis;
   store: ObjectStore;
   queues: JobQueues;
+  datasets: DatasetRepository;
   limits: Limits;
+  tempDir: string;
 }
 
 export type ApiInstance = FastifyInstance<
@@ -39,5 +44,23 @@ export async function buildApi(deps: ApiDependencies): Promise<ApiInstance> {
   registerProblemHandlers(app);
   await app.register(healthRoutes, { redis: deps.redis, store: deps.store, checkTimeoutMs: 3_000 });
   await app.register(jobRoutes, { queues: deps.queues });
+  await app.register(multipart, {
+    preservePath: true,
+    throwFileSizeLimit: false,
+    limits: {
+      fileSize: deps.limits.imageMaxBytes,
+      files: deps.limits.uploadMaxFiles,
+      fields: deps.limits.uploadMaxFiles * 2,
+      fieldSize: 1024,
+      parts: deps.limits.uploadMaxFiles * 3,
+    },
+  });
+  await app.register(datasetRoutes, {
+    datasets: deps.datasets,
+    store: deps.store,
+    queues: deps.queues,
+    limits: deps.limits,
+    tempDir: deps.tempDir,
+  });
   return app;
 }

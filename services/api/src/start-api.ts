@@ -1,16 +1,21 @@
 import type { RunningRole, Runtime } from '@faceshot/shared/runtime';
-import { buildApi } from './app.js';
+import { type ApiDependencies, buildApi } from './app.js';
 
-export async function startApi(runtime: Runtime): Promise<RunningRole & { url: string }> {
-  const { config } = runtime;
-  const app = await buildApi({
+export function apiDependenciesOf(runtime: Runtime): ApiDependencies {
+  return {
     logger: runtime.logger.child({ role: 'api' }),
     redis: runtime.producerRedis,
     store: runtime.store,
     queues: runtime.queues,
-    limits: config.limits,
-  });
-  const url = await app.listen({ host: config.api.host, port: config.api.port });
+    datasets: runtime.datasets,
+    limits: runtime.config.limits,
+    tempDir: runtime.config.tempDir,
+  };
+}
+
+export async function startApi(runtime: Runtime): Promise<RunningRole & { url: string }> {
+  const app = await buildApi(apiDependenciesOf(runtime));
+  const url = await app.listen({ host: runtime.config.api.host, port: runtime.config.api.port });
   return {
     role: 'api',
     url,

@@ -12,13 +12,13 @@ import {
   createRuntime,
   type RunningRole,
   type Runtime,
-  type StageBinding,
+  type StageFactory,
   startWorkerRole,
 } from '@faceshot/shared/runtime';
 import { pairsStages, trainerStages } from '@faceshot/trainer/stages';
 import { resolveRedis } from './embedded-redis.js';
 
-const workerStages: Record<Exclude<Role, 'api'>, readonly StageBinding[]> = {
+const workerStages: Record<Exclude<Role, 'api'>, StageFactory> = {
   downloader: downloaderStages,
   extractor: extractorStages,
   pairs: pairsStages,
@@ -48,7 +48,7 @@ export async function startStandalone(
   }
   const workers: RunningRole[] = [];
   for (const role of config.roles) {
-    if (role !== 'api') workers.push(startWorkerRole(runtime, role, workerStages[role]));
+    if (role !== 'api') workers.push(startWorkerRole(runtime, role, workerStages[role](runtime)));
   }
   const api = config.roles.includes('api') ? await startApi(runtime) : undefined;
   logger.info({ url: api?.url, roles: config.roles, storage: config.storage.kind }, 'faceshot is running');

@@ -66,6 +66,15 @@ export class JobQueues {
     return job.id;
   }
 
+  /** Validates every payload first (none is added if one is bad), then adds them in one round trip. */
+  async enqueueMany<Q extends QueueName>(name: Q, payloads: readonly PayloadOf<Q>[]): Promise<string[]> {
+    const valid = payloads.map((payload, index) =>
+      parseWithSchema(queueSchemas[name].payload, payload, `${name} job payload [${index}]`),
+    );
+    const jobs = await this.queue(name).addBulk(valid.map((data) => ({ name, data })));
+    return jobs.map((job) => job.id ?? '');
+  }
+
   /**
    * Adds a job without validating it. Only for tests that prove workers reject malformed payloads.
    * @internal

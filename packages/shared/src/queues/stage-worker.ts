@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { jobLogger, type Logger } from '../logger.js';
 import { parseWithSchema, SchemaError } from '../schema.js';
 import { type PayloadOf, type QueueName, queueSchemas, type ResultOf } from './definitions.js';
+import { PermanentJobError } from './permanent-job-error.js';
 
 export interface StageContext {
   jobId: string;
@@ -61,12 +62,18 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
       }
       log.info({ attempt: job.attemptsMade + 1 }, 'job started');
       const started = performance.now();
-      const result = await processor(payload, {
-        jobId: job.id ?? '',
-        attempt: job.attemptsMade + 1,
-        log,
-        progress: (value) => job.updateProgress(value),
-      });
+      let result: ResultOf<Q>;
+      try {
+        result = await processor(payload, {
+          jobId: job.id ?? '',
+          attempt: job.attemptsMade + 1,
+          log,
+          progress: (value) => job.updateProgress(value),
+        });
+      } catch (error) {
+        if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
       try {
         parseWithSchema(schemas.result, result, `${queue} job result`);
       } catch (error) {

@@ -1,0 +1,116 @@
+// Datasets and their image manifests, kept in Redis so that concurrent uploads and download jobs
+// update them atomically (one hash field per image; HSETNX decides which writer stores a photo).
+// The photos themselves are in object storage under datasets/<id>/ (content-addressed keys).
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface Dataset {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export type ImageSource = { kind: 'upload'; filename: string } | { kind: 'url'; url: string; query?: string };
+
+/** One raw photo of a dataset, keyed by the sha256 of its bytes. */
+export interface ManifestEntry {
+  sha256: string;
+  identity: string;
+  key: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format: string;
+  source: ImageSource;
+  addedAt: string;
+}
+
+export class DatasetNameTakenError extends Error {
+  constructor(readonly existingId: string) {
+    super(`a dataset with this name exists (${existingId})`);
+    this.name = 'DatasetNameTakenError';
+  }
+}
+
+export const MAX_DATASET_NAME_LENGTH = 100;
+
+export class DatasetRepository {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private get datasetsKey(): string {
+    return `${this.prefix}:meta:datasets`;
+  }
+  private get namesKey(): string {
+    return `${this.prefix}:meta:dataset-names`;
+  }
+  private imagesKey(datasetId: string): string {
+    return `${this.prefix}:meta:dataset:${datasetId}:images`;
+  }
+
+  async create(name: string): Promise<Dataset> {
+    const dataset: Dataset = {
+      id: `ds_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      name,
+      createdAt: new Date().toISOString(),
+    };
+    // The name index is claimed first so two concurrent creates of one name cannot both succeed.
+    if ((await this.redis.hsetnx(this.namesKey, name, dataset.id)) === 0) {
+      throw new DatasetNameTakenError((await this.redis.hget(this.namesKey, name)) ?? 'unknown');
+    }
+    await this.redis.hset(this.datasetsKey, dataset.id, JSON.stringify(dataset));
+    return dataset;
+  }
+
+  async get(id: string): Promise<Dataset | undefined> {
+    const raw = await this.redis.hget(this.datasetsKey, id);
+    return raw === null ? undefined : (JSON.parse(raw) as Dataset);
+  }
+
+  async findByName(name: string): Promise<Dataset | undefined> {
+    const id = await this.redis.hget(this.namesKey, name);
+    return id === null ? undefined : this.get(id);
+  }
+
+  async list(): Promise<Dataset[]> {
+    const all = await this.redis.hvals(this.datasetsKey);
+    return all
+      .map((raw) => JSON.parse(raw) as Dataset)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async delete(dataset: Dataset): Promise<void> {
+    await this.redis
+      .multi()
+      .hdel(this.datasetsKey, dataset.id)
+      .hdel(this.namesKey, dataset.name)
+      .del(this.imagesKey(dataset.id))
+      .exec();
+  }
+
+  /**
+   * Records a photo unless the dataset already has these bytes. Returns undefined when this call
+   * recorded it, or the entry that was there first (the photo is then a duplicate).
+   */
+  async claimImage(datasetId: string, entry: ManifestEntry): Promise<ManifestEntry | undefined> {
+    const claimed = await this.redis.hsetnx(this.imagesKey(datasetId), entry.sha256, JSON.stringify(entry));
+    if (claimed === 1) return undefined;
+    const existing = await this.redis.hget(this.imagesKey(datasetId), entry.sha256);
+    return existing === null ? undefined : (JSON.parse(existing) as ManifestEntry);
+  }
+
+  async images(datasetId: string): Promise<ManifestEntry[]> {
+    const all = await this.redis.hvals(this.imagesKey(datasetId));
+    return all.map((raw) => JSON.parse(raw) as ManifestEntry);
+  }
+
+  /** Removes every manifest entry of one identity; returns the removed entries. */
+  async removeIdentity(datasetId: string, identity: string): Promise<ManifestEntry[]> {
+    const removed = (await this.images(datasetId)).filter((entry) => entry.identity === identity);
+    if (removed.length > 0)
+      await this.redis.hdel(this.imagesKey(datasetId), ...removed.map((entry) => entry.sha256));
+    return removed;
+  }
+}
