@@ -29,6 +29,9 @@ export interface DatasetRouteDependencies {
   tempDir: string;
 }
 
+/** Photos a name search downloads when the request gives no limit (the original project used 20 per person). */
+const DEFAULT_SEARCH_LIMIT = 20;
+
 const DatasetSchema = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String() });
 const IdentityName = Type.String({ minLength: 1, maxLength: 128 });
 const DatasetParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -73,7 +76,9 @@ const DownloadRequest = Type.Union([
           {
             identity: IdentityName,
             query: Type.String({ minLength: 1, maxLength: 256 }),
-            limit: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 200, description: 'Photos to download; default 20' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -395,7 +400,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> 
         body.queries.map((query) => ({
           datasetId: dataset.id,
           identity: query.identity,
-          source: { kind: 'search' as const, query: query.query, limit: query.limit },
+          source: { kind: 'search' as const, query: query.query, limit: query.limit ?? DEFAULT_SEARCH_LIMIT },
         })),
       );
       const jobs = body.queries.map((query, index) => ({

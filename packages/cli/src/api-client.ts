@@ -1,0 +1,91 @@
+// The few HTTP calls the CLI makes, with problem+json errors turned into readable messages.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface DatasetRef {
+  id: string;
+  name: string;
+}
+
+export interface UploadFileResult {
+  filename: string;
+  identity?: string;
+  outcome: 'stored' | 'duplicate' | 'rejected';
+  duplicateOf?: string;
+  reason?: string;
+}
+
+async function parse<T>(response: Response, what: string): Promise<T> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const detail =
+      typeof body === 'object' && body !== null && 'detail' in body
+        ? String(body.detail)
+        : text.slice(0, 200);
+    throw new ApiError(response.status, `${what}: HTTP ${response.status}: ${detail}`);
+  }
+  return body as T;
+}
+
+export class ApiClient {
+  constructor(private readonly baseUrl: string) {}
+
+  private url(path: string): string {
+    return new URL(path, this.baseUrl).href;
+  }
+
+  private async request(path: string, init: RequestInit, what: string): Promise<Response> {
+    try {
+      return await fetch(this.url(path), init);
+    } catch (error) {
+      const cause =
+        error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new ApiError(
+        0,
+        `${what}: cannot reach the API at ${this.baseUrl} (${cause}); is it running (npm start)?`,
+      );
+    }
+  }
+
+  /** The dataset with this name, created if there is none. */
+  async datasetNamed(name: string): Promise<DatasetRef & { created: boolean }> {
+    const found = await parse<{ datasets: DatasetRef[] }>(
+      await this.request(`/v1/datasets?name=${encodeURIComponent(name)}`, {}, 'looking up the dataset'),
+      'looking up the dataset',
+    );
+    const existing = found.datasets[0];
+    if (existing !== undefined) return { ...existing, created: false };
+    const created = await parse<DatasetRef>(
+      await this.request(
+        '/v1/datasets',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
+        'creating the dataset',
+      ),
+      'creating the dataset',
+    );
+    return { ...created, created: true };
+  }
+
+  async uploadImages(datasetId: string, form: FormData): Promise<UploadFileResult[]> {
+    const response = await this.request(
+      `/v1/datasets/${encodeURIComponent(datasetId)}/images`,
+      { method: 'POST', body: form },
+      'uploading photos',
+    );
+    return (await parse<{ files: UploadFileResult[] }>(response, 'uploading photos')).files;
+  }
+}

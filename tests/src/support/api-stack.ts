@@ -1,0 +1,74 @@
+// An in-process stack for integration tests: real Redis (own prefix), a filesystem store in a temp
+// dir, the API on a free port over real HTTP, and whichever worker roles the test asks for.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApi } from '@faceshot/api/app';
+import { apiDependenciesOf } from '@faceshot/api/start-api';
+import { loadConfig } from '@faceshot/shared/config';
+import { createLogger } from '@faceshot/shared/logger';
+import {
+  closeRuntime,
+  createRuntime,
+  type RunningRole,
+  type Runtime,
+  type StageFactory,
+  startWorkerRole,
+} from '@faceshot/shared/runtime';
+import { type TestRedis, useTestRedis } from './test-redis.js';
+
+export interface ApiStack {
+  baseUrl: string;
+  runtime: Runtime;
+  root: string;
+  redis: TestRedis;
+  stop(): Promise<void>;
+}
+
+export async function startApiStack(
+  label: string,
+  env: Record<string, string>,
+  workers: Partial<Record<'downloader' | 'extractor', StageFactory>> = {},
+): Promise<ApiStack> {
+  const redis = await useTestRedis(label);
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), `faceshot-${label}-`));
+  const config = loadConfig({
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    STORAGE_DIR: path.join(root, 'objects'),
+    TEMP_DIR: path.join(root, 'tmp'),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const runtime = await createRuntime(config, createLogger(config.log));
+  const roles: RunningRole[] = Object.entries(workers).map(([role, stages]) =>
+    startWorkerRole(runtime, role as 'downloader' | 'extractor', stages(runtime)),
+  );
+  const app = await buildApi(apiDependenciesOf(runtime));
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    baseUrl,
+    runtime,
+    root,
+    redis,
+    async stop() {
+      await app.close();
+      await Promise.all(roles.map((role) => role.stop()));
+      await closeRuntime(runtime);
+      await redis.cleanup();
+      await fs.rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
