@@ -159,6 +159,7 @@ describe('readiness names what is down', () => {
           queues: undefined as never,
           datasets: undefined as never,
           limits: config.limits,
+          extract: config.extract,
           tempDir: root,
         }),
       ),

@@ -64,6 +64,21 @@ export interface DownloadConfig {
   wikimediaApiUrl: string;
 }
 
+export interface ExtractConfig {
+  /** Worker threads running face detection in one extractor process (one per core by default). */
+  threads: number;
+  detector: 'ssd' | 'tiny';
+  minConfidence: number;
+  /** Side of the aligned colour face crop, pixels. */
+  faceSize: number;
+  /** Side of the grey training input, pixels (the seed network takes 80). */
+  graySize: number;
+  /** Border around the face box in the crop, as a share of its side. */
+  margin: number;
+  /** Faces kept per identity by curation (the original project kept 20). */
+  keepPerIdentity: number;
+}
+
 export interface Config {
   roles: Role[];
   dataDir: string;
@@ -77,6 +92,7 @@ export interface Config {
   shutdownGraceMs: number;
   limits: Limits;
   download: DownloadConfig;
+  extract: ExtractConfig;
   /** Where uploads and downloads are spooled while they are hashed and checked. */
   tempDir: string;
 }
@@ -207,6 +223,16 @@ function cidrList(env: Env, name: string): string[] {
   });
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be a number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
 function httpUrl(env: Env, name: string, fallback: string): string {
   const raw = text(env, name, fallback);
   try {
@@ -266,6 +292,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       allowCidrs: cidrList(env, 'DOWNLOAD_ALLOW_CIDRS'),
       userAgent: text(env, 'DOWNLOAD_USER_AGENT', 'faceshot/0.1 (one-shot face recognition; self-hosted)'),
       wikimediaApiUrl: httpUrl(env, 'WIKIMEDIA_API_URL', 'https://commons.wikimedia.org/w/api.php'),
+    },
+    extract: {
+      threads: integer(env, 'EXTRACT_THREADS', Math.max(1, os.availableParallelism()), 1, 64),
+      detector: oneOf(env, 'EXTRACT_DETECTOR', ['ssd', 'tiny'], 'ssd'),
+      minConfidence: decimal(env, 'EXTRACT_MIN_CONFIDENCE', 0.5, 0.05, 0.99),
+      faceSize: integer(env, 'FACE_SIZE', 160, 32, 1024),
+      graySize: integer(env, 'GRAY_SIZE', 80, 16, 512),
+      margin: decimal(env, 'FACE_MARGIN', 0.3, 0, 2),
+      keepPerIdentity: integer(env, 'CURATE_KEEP_PER_IDENTITY', 20, 1, 10_000),
     },
     tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };

@@ -20,6 +20,8 @@ export interface Runtime {
   producerRedis: Redis;
   queues: JobQueues;
   datasets: DatasetRepository;
+  /** Cleanup (thread pools, caches) that closeRuntime runs before closing connections. */
+  readonly closers: (() => Promise<void>)[];
 }
 
 /** A started role; `stop` stops taking work and waits (bounded) for work in progress. */
@@ -37,9 +39,11 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
     producerRedis.disconnect();
     throw error;
   }
+  const closers: (() => Promise<void>)[] = [];
   return {
     config,
     logger,
+    closers,
     store: store ?? createObjectStore(config.storage),
     producerRedis,
     queues: new JobQueues(producerRedis, config.redis.prefix, defaultJobOptions(config.jobs)),
@@ -48,6 +52,7 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await Promise.all(runtime.closers.splice(0).map((close) => close()));
   await runtime.queues.close();
   await runtime.producerRedis.quit().catch(() => runtime.producerRedis.disconnect());
 }

@@ -1,7 +1,7 @@
 // The HTTP gateway as a Fastify instance, built from its dependencies so tests can run it in-process.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Limits } from '@faceshot/shared/config';
+import type { Config, Limits } from '@faceshot/shared/config';
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { Logger } from '@faceshot/shared/logger';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { Redis } from 'ioredis';
 import { registerProblemHandlers } from './problem.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { faceRoutes } from './routes/faces.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 
@@ -22,6 +23,7 @@ export interface ApiDependencies {
   queues: JobQueues;
   datasets: DatasetRepository;
   limits: Limits;
+  extract: Config['extract'];
   tempDir: string;
 }
 
@@ -61,6 +63,12 @@ export async function buildApi(deps: ApiDependencies): Promise<ApiInstance> {
     queues: deps.queues,
     limits: deps.limits,
     tempDir: deps.tempDir,
+  });
+  await app.register(faceRoutes, {
+    datasets: deps.datasets,
+    store: deps.store,
+    queues: deps.queues,
+    extract: deps.extract,
   });
   return app;
 }

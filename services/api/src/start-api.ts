@@ -9,6 +9,7 @@ export function apiDependenciesOf(runtime: Runtime): ApiDependencies {
     queues: runtime.queues,
     datasets: runtime.datasets,
     limits: runtime.config.limits,
+    extract: runtime.config.extract,
     tempDir: runtime.config.tempDir,
   };
 }

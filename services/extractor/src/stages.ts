@@ -1,7 +1,31 @@
 import type { StageFactory } from '@faceshot/shared/runtime';
+import { createCurateStage } from './curate-stage.js';
+import { createExtractStage } from './extract-stage.js';
+import { ExtractionPool } from './extraction-pool.js';
 
 /**
- * The queues this role consumes (extract,curate) and the stage function for each. The stage logic lands
- * with issue #4; until then the role connects, stays idle and takes no jobs from these queues.
+ * The extractor consumes the extract queue (one job per raw photo, run on a pool of worker threads,
+ * one per core by default, so tfjs never blocks the event loop that renews job locks) and the
+ * curate queue (one job per dataset).
  */
-export const extractorStages: StageFactory = () => [];
+export const extractorStages: StageFactory = (runtime) => {
+  const { config } = runtime;
+  const pool = new ExtractionPool(config.extract.threads, {
+    detector: config.extract.detector,
+    minConfidence: config.extract.minConfidence,
+    faceSize: config.extract.faceSize,
+    graySize: config.extract.graySize,
+    margin: config.extract.margin,
+    maxPixels: config.limits.imageMaxPixels,
+    detectionMaxSide: 1280,
+  });
+  runtime.closers.push(() => pool.close());
+  return [
+    {
+      queue: 'extract',
+      processor: createExtractStage({ store: runtime.store, extract: (bytes) => pool.extract(bytes) }),
+      concurrency: config.extract.threads,
+    },
+    { queue: 'curate', processor: createCurateStage({ store: runtime.store, datasets: runtime.datasets }) },
+  ];
+};

@@ -87,6 +87,7 @@ export class DatasetRepository {
       .hdel(this.datasetsKey, dataset.id)
       .hdel(this.namesKey, dataset.name)
       .del(this.imagesKey(dataset.id))
+      .del(this.overridesKey(dataset.id))
       .exec();
   }
 
@@ -99,6 +100,29 @@ export class DatasetRepository {
     if (claimed === 1) return undefined;
     const existing = await this.redis.hget(this.imagesKey(datasetId), entry.sha256);
     return existing === null ? undefined : (JSON.parse(existing) as ManifestEntry);
+  }
+
+  private overridesKey(datasetId: string): string {
+    return `${this.prefix}:meta:dataset:${datasetId}:face-overrides`;
+  }
+
+  /** A person's kept/rejected decision for one face; curation applies it on every run. */
+  async setFaceOverride(datasetId: string, faceId: string, status: 'kept' | 'rejected'): Promise<void> {
+    await this.redis.hset(this.overridesKey(datasetId), faceId, status);
+  }
+
+  async faceOverrides(datasetId: string): Promise<Map<string, 'kept' | 'rejected'>> {
+    const all = await this.redis.hgetall(this.overridesKey(datasetId));
+    return new Map(
+      Object.entries(all).filter(
+        (entry): entry is [string, 'kept' | 'rejected'] => entry[1] === 'kept' || entry[1] === 'rejected',
+      ),
+    );
+  }
+
+  async image(datasetId: string, sha256: string): Promise<ManifestEntry | undefined> {
+    const raw = await this.redis.hget(this.imagesKey(datasetId), sha256);
+    return raw === null ? undefined : (JSON.parse(raw) as ManifestEntry);
   }
 
   async images(datasetId: string): Promise<ManifestEntry[]> {

@@ -1,6 +1,6 @@
 // The producer side of every queue: validated enqueueing and status look-ups. Used by the API and by
 // stages that fan out work. One shared fail-fast Redis connection serves every Queue object.
-import { type Job, type JobsOptions, Queue } from 'bullmq';
+import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseWithSchema } from '../schema.js';
 import { type PayloadOf, type QueueName, queueSchemas } from './definitions.js';
@@ -34,6 +34,7 @@ export function toJobStatus(queue: QueueName, job: Job, state: string): JobStatu
 
 export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
+  private flows: FlowProducer | undefined;
 
   constructor(
     private readonly connection: Redis,
@@ -76,6 +77,45 @@ export class JobQueues {
   }
 
   /**
+   * A parent job that runs after all its children (a BullMQ flow). A failed child does not hold the
+   * parent back: the parent (e.g. curation) works with what the other children produced.
+   */
+  async enqueueFlow<P extends QueueName, C extends QueueName>(
+    parent: { queue: P; payload: PayloadOf<P> },
+    children: { queue: C; payloads: readonly PayloadOf<C>[] },
+  ): Promise<{ parentId: string; childIds: string[] }> {
+    const parentData = parseWithSchema(
+      queueSchemas[parent.queue].payload,
+      parent.payload,
+      `${parent.queue} job payload`,
+    );
+    const childData = children.payloads.map((payload, index) =>
+      parseWithSchema(
+        queueSchemas[children.queue].payload,
+        payload,
+        `${children.queue} job payload [${index}]`,
+      ),
+    );
+    this.flows ??= new FlowProducer({ connection: this.connection, prefix: this.prefix });
+    const tree = await this.flows.add({
+      name: parent.queue,
+      queueName: parent.queue,
+      data: parentData,
+      opts: this.defaults,
+      children: childData.map((data) => ({
+        name: children.queue,
+        queueName: children.queue,
+        data,
+        opts: { ...this.defaults, ignoreDependencyOnFailure: true },
+      })),
+    });
+    return {
+      parentId: tree.job.id ?? '',
+      childIds: (tree.children ?? []).map((child) => child.job.id ?? ''),
+    };
+  }
+
+  /**
    * Adds a job without validating it. Only for tests that prove workers reject malformed payloads.
    * @internal
    */
@@ -99,5 +139,7 @@ export class JobQueues {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
+    await this.flows?.close();
+    this.flows = undefined;
   }
 }

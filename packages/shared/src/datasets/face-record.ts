@@ -1,0 +1,49 @@
+// What extraction records about one raw photo, at datasets/<id>/records/<identity>/<sha256>.json.
+// `faceId` is the raw photo's sha256, so a face is named by the photo it came from.
+export interface FaceRecord {
+  faceId: string;
+  identity: string;
+  rawKey: string;
+  outcome: 'face' | 'no-face' | 'rejected';
+  reason?: string;
+  faceKey?: string;
+  grayKey?: string;
+  box?: { x: number; y: number; width: number; height: number };
+  score?: number;
+  landmarks?: [number, number][];
+  descriptor?: number[];
+  faceCount: number;
+  imageWidth?: number;
+  imageHeight?: number;
+  eyeAngleDeg?: number;
+  blur?: number;
+  padded?: boolean;
+  detector?: string;
+  extractedAt: string;
+}
+
+export type CurationStatus = 'kept' | 'rejected';
+
+export interface CurationDecision {
+  identity: string;
+  status: CurationStatus;
+  reason?: string;
+  /** Euclidean distance of the descriptor to the identity's consensus face. */
+  distance?: number;
+  /** True when a person's override decided this face. */
+  overridden?: boolean;
+}
+
+/** datasets/<id>/curation.json */
+export interface Curation {
+  datasetId: string;
+  curatedAt: string;
+  params: {
+    keepPerIdentity: number;
+    wrongPersonDistance: number;
+    clusterDistance: number;
+    minScore: number;
+    minFacePixels: number;
+  };
+  faces: Record<string, CurationDecision>;
+}

@@ -1,0 +1,31 @@
+// Runs in a worker thread: owns one face engine (models loaded once) and extracts faces from photo
+// bytes sent by the pool. Keeps tfjs off the main thread, where BullMQ renews job locks.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadFaceEngine } from '@faceshot/shared/vision/face-engine';
+import { type ExtractionOptions, extractFace } from './face-extraction.js';
+
+export interface ThreadRequest {
+  id: number;
+  bytes: Uint8Array;
+}
+
+const options = workerData as ExtractionOptions;
+const engine = loadFaceEngine();
+
+parentPort?.on('message', (request: ThreadRequest) => {
+  void (async () => {
+    try {
+      const result = await extractFace(
+        await engine,
+        Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength),
+        options,
+      );
+      parentPort?.postMessage({ id: request.id, result, backend: (await engine).backend });
+    } catch (error) {
+      parentPort?.postMessage({
+        id: request.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  })();
+});

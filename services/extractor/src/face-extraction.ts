@@ -1,0 +1,180 @@
+// One photo → the person's face: detect, choose, align, crop, grey. Pure compute on bytes (no
+// storage, no queue), so it runs in a worker thread and tests call it directly.
+import { decodeToRgb } from '@faceshot/shared/images/decode-image';
+import { ImageRejectedError } from '@faceshot/shared/images/probe-image';
+import {
+  type DetectedFace,
+  type DetectorName,
+  detectFaces,
+  type RgbImage,
+} from '@faceshot/shared/vision/detect-faces';
+import type { FaceEngine } from '@faceshot/shared/vision/face-engine';
+import sharp from 'sharp';
+import { alignAndCrop, laplacianVariance } from './align-face.js';
+
+export interface ExtractionOptions {
+  detector: DetectorName;
+  minConfidence: number;
+  faceSize: number;
+  graySize: number;
+  margin: number;
+  maxPixels: number;
+  /** Photos larger than this (longest side) are scaled down for detection. */
+  detectionMaxSide: number;
+}
+
+export interface FaceData {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  landmarks: [number, number][];
+  descriptor: number[];
+  faceCount: number;
+  imageWidth: number;
+  imageHeight: number;
+  eyeAngleDeg: number;
+  blur: number;
+  /** True when the face was only found after padding the photo (tight crops). */
+  padded: boolean;
+  detector: DetectorName;
+}
+
+export type ExtractionResult =
+  | { outcome: 'face'; facePng: Buffer; grayPng: Buffer; face: FaceData }
+  | { outcome: 'no-face'; reason: string; faceCount: 0 }
+  | { outcome: 'rejected'; reason: string; faceCount: 0 };
+
+/** Smallest photo side that can hold a detectable face. */
+export const MIN_PHOTO_SIDE = 24;
+/**
+ * Retries for photos where no face was found, in order: a border of `padShare` × the longest side,
+ * filled by copying the edge pixels or mirroring the photo, a lower confidence floor, or the Tiny
+ * detector. Measured on 120 ORL and 104 seed-gray photos (found by each alone: 100% / 82%, 92% / 88%,
+ * 98% / 85%).
+ */
+const PADDED_RETRIES: {
+  padShare: number;
+  extendWith: 'copy' | 'mirror';
+  minConfidence: number;
+  detector?: DetectorName;
+}[] = [
+  { padShare: 0.6, extendWith: 'copy', minConfidence: 0.5 },
+  { padShare: 0.3, extendWith: 'mirror', minConfidence: 0.3 },
+  { padShare: 0.3, extendWith: 'copy', minConfidence: 0.3, detector: 'tiny' },
+];
+
+function scaled(face: DetectedFace, factor: number, offset: number): DetectedFace {
+  const map = (value: number) => (value - offset) * factor;
+  return {
+    ...face,
+    box: {
+      x: map(face.box.x),
+      y: map(face.box.y),
+      width: face.box.width * factor,
+      height: face.box.height * factor,
+    },
+    landmarks: face.landmarks.map(([x, y]) => [map(x), map(y)] as [number, number]),
+  };
+}
+
+/**
+ * The labelled person is usually the large face nearest the centre (news photos often show a second
+ * person): among faces at least half as large as the largest, the one closest to the centre.
+ */
+export function choosePrimaryFace(
+  faces: DetectedFace[],
+  width: number,
+  height: number,
+): DetectedFace | undefined {
+  const area = (face: DetectedFace) => face.box.width * face.box.height;
+  const largest = Math.max(...faces.map(area));
+  const distance = (face: DetectedFace) =>
+    Math.hypot(face.box.x + face.box.width / 2 - width / 2, face.box.y + face.box.height / 2 - height / 2);
+  return faces.filter((face) => area(face) >= largest / 2).sort((a, b) => distance(a) - distance(b))[0];
+}
+
+async function resizeRgb(image: RgbImage, factor: number): Promise<RgbImage> {
+  const width = Math.max(1, Math.round(image.width * factor));
+  const height = Math.max(1, Math.round(image.height * factor));
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height)
+    .raw()
+    .toBuffer();
+  return { data, width, height };
+}
+
+async function padRgb(image: RgbImage, pad: number, extendWith: 'copy' | 'mirror'): Promise<RgbImage> {
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extend({ top: pad, bottom: pad, left: pad, right: pad, extendWith })
+    .raw()
+    .toBuffer();
+  return { data, width: image.width + 2 * pad, height: image.height + 2 * pad };
+}
+
+export async function extractFace(
+  engine: FaceEngine,
+  bytes: Buffer,
+  options: ExtractionOptions,
+): Promise<ExtractionResult> {
+  let image: RgbImage;
+  try {
+    image = await decodeToRgb(bytes, options.maxPixels);
+  } catch (error) {
+    if (error instanceof ImageRejectedError)
+      return { outcome: 'rejected', reason: error.reason, faceCount: 0 };
+    throw error;
+  }
+  if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
+    return {
+      outcome: 'no-face',
+      reason: `photo is ${image.width}x${image.height}, too small to hold a face (at least ${MIN_PHOTO_SIDE} px a side)`,
+      faceCount: 0,
+    };
+  }
+  const shrink = Math.min(1, options.detectionMaxSide / Math.max(image.width, image.height));
+  const detectionImage = shrink < 1 ? await resizeRgb(image, shrink) : image;
+  const detect = { detector: options.detector, minConfidence: options.minConfidence };
+  let faces = (await detectFaces(engine, detectionImage, detect)).map((face) => scaled(face, 1 / shrink, 0));
+  let padded = false;
+  // A tight face crop (ORL, the seed's MTCNN crops) leaves the detector no context: retry with a
+  // border, as measured on 224 such photos (plain SSD found 76%; this cascade finds over 90%).
+  for (const retry of PADDED_RETRIES) {
+    if (faces.length > 0) break;
+    const pad = Math.round(Math.max(detectionImage.width, detectionImage.height) * retry.padShare);
+    const paddedImage = await padRgb(detectionImage, pad, retry.extendWith);
+    const detector = retry.detector ?? options.detector;
+    faces = (
+      await detectFaces(engine, paddedImage, {
+        detector,
+        minConfidence: Math.min(options.minConfidence, retry.minConfidence),
+      })
+    ).map((face) => scaled(face, 1 / shrink, pad));
+    padded = faces.length > 0;
+  }
+  const primary = choosePrimaryFace(faces, image.width, image.height);
+  if (primary === undefined) {
+    return {
+      outcome: 'no-face',
+      reason: `no face found (detector ${options.detector}, also with padded borders and the tiny detector)`,
+      faceCount: 0,
+    };
+  }
+  const crop = await alignAndCrop(image, primary.box, primary.landmarks, options);
+  return {
+    outcome: 'face',
+    facePng: crop.facePng,
+    grayPng: crop.grayPng,
+    face: {
+      box: primary.box,
+      score: primary.score,
+      landmarks: primary.landmarks,
+      descriptor: primary.descriptor,
+      faceCount: faces.length,
+      imageWidth: image.width,
+      imageHeight: image.height,
+      eyeAngleDeg: crop.eyeAngleDeg,
+      blur: laplacianVariance(crop.grayPixels, options.graySize, options.graySize),
+      padded,
+      detector: options.detector,
+    },
+  };
+}
