@@ -7,10 +7,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@faceshot/shared/config';
+import { freePort } from '@faceshot/shared/free-port';
 import { createLogger } from '@faceshot/shared/logger';
 import { redisAnswers, resolveRedis } from '@faceshot/standalone/embedded-redis';
 import { startStandalone } from '@faceshot/standalone/standalone';
-import { freePort } from './support/free-port.js';
 import { getJson } from './support/http.js';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 

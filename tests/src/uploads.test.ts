@@ -160,6 +160,23 @@ describe('datasets and uploads', () => {
     );
   });
 
+  it('loses no manifest entry when many uploads run at once, and stores a photo sent twice at once once', async () => {
+    const photos = photosOf('lfw-dev', 'Adrien_Brody').slice(0, 10);
+    const before = (await stack.runtime.datasets.images(datasetId)).length;
+    const responses = await Promise.all(
+      [...photos, photos[0] ?? ''].map(async (file, index) => {
+        const form = new FormData();
+        form.append('file', await openAsBlob(file), `Adrien Brody/${index}.jpg`);
+        return upload(stack.baseUrl, datasetId, form);
+      }),
+    );
+    const outcomes = responses.map((response) => (response.body.files as FileResult[])[0]?.outcome);
+    assert.equal(outcomes.filter((outcome) => outcome === 'stored').length, 10);
+    assert.equal(outcomes.filter((outcome) => outcome === 'duplicate').length, 1);
+    assert.equal((await stack.runtime.datasets.images(datasetId)).length, before + 10);
+    assert.equal(await countObjects(stack, `datasets/${datasetId}/raw/Adrien Brody/`), 10);
+  });
+
   it('deletes a whole dataset', async () => {
     const response = await fetch(`${stack.baseUrl}/v1/datasets/${datasetId}`, { method: 'DELETE' });
     assert.equal(response.status, 200);

@@ -4,21 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@faceshot/shared/config';
 import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
 import { loadFaceEngine } from '@faceshot/shared/vision/face-engine';
 import { curateIdentity, DEFAULT_CURATION } from './curation.js';
-import { extractFace } from './face-extraction.js';
+import { extractFace, extractionOptions } from './face-extraction.js';
 
 const lfw = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/datasets/lfw-dev');
-const options = {
-  detector: 'ssd' as const,
-  minConfidence: 0.5,
-  faceSize: 160,
-  graySize: 80,
-  margin: 0.3,
-  maxPixels: 4e7,
-  detectionMaxSide: 1280,
-};
+const defaults = loadConfig({});
+const options = extractionOptions(defaults.extract, defaults.limits);
 
 async function records(identity: string, files: string[]): Promise<FaceRecord[]> {
   const engine = await loadFaceEngine();

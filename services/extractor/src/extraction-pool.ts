@@ -21,24 +21,36 @@ function revive(result: ExtractionResult): ExtractionResult {
   return { ...result, facePng: Buffer.from(result.facePng), grayPng: Buffer.from(result.grayPng) };
 }
 
+/** A photo that takes longer than this is abandoned and its thread replaced (a wedged thread). */
+export const EXTRACTION_TIMEOUT_MS = 120_000;
+
 export class ExtractionPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly waiting: Task[] = [];
-  private readonly running = new Map<Worker, { id: number; task: Task }>();
+  private readonly running = new Map<Worker, { id: number; task: Task; timer: NodeJS.Timeout }>();
   private nextId = 1;
   private closed = false;
   backend: string | undefined;
 
-  constructor(threads: number, options: ExtractionOptions) {
-    const script = new URL('./extraction-thread.js', import.meta.url);
-    for (let index = 0; index < threads; index++) {
-      const worker = new Worker(script, { workerData: options });
-      worker.on('message', (reply: ThreadReply) => this.finish(worker, reply));
-      worker.on('error', (error) => this.crash(worker, error));
-      this.all.push(worker);
-      this.idle.push(worker);
-    }
+  constructor(
+    threads: number,
+    private readonly options: ExtractionOptions,
+  ) {
+    for (let index = 0; index < threads; index++) this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL('./extraction-thread.js', import.meta.url), {
+      workerData: this.options,
+    });
+    worker.on('message', (reply: ThreadReply) => this.finish(worker, reply));
+    worker.on('error', (error) => this.crash(worker, error));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.crash(worker, new Error(`extraction thread exited with code ${code}`));
+    });
+    this.all.push(worker);
+    this.idle.push(worker);
   }
 
   extract(bytes: Buffer): Promise<ExtractionResult> {
@@ -54,7 +66,11 @@ export class ExtractionPool {
       const worker = this.idle.pop() as Worker;
       const task = this.waiting.shift() as Task;
       const id = this.nextId++;
-      this.running.set(worker, { id, task });
+      const timer = setTimeout(
+        () => this.crash(worker, new Error(`no answer within ${EXTRACTION_TIMEOUT_MS} ms`)),
+        EXTRACTION_TIMEOUT_MS,
+      );
+      this.running.set(worker, { id, task, timer });
       const copy = new Uint8Array(task.bytes);
       worker.postMessage({ id, bytes: copy }, [copy.buffer]);
     }
@@ -63,6 +79,7 @@ export class ExtractionPool {
   private finish(worker: Worker, reply: ThreadReply): void {
     const current = this.running.get(worker);
     if (current === undefined || current.id !== reply.id) return;
+    clearTimeout(current.timer);
     this.running.delete(worker);
     this.idle.push(worker);
     if (reply.backend) this.backend = reply.backend;
@@ -71,15 +88,27 @@ export class ExtractionPool {
     this.dispatch();
   }
 
+  /** A thread died (e.g. out of memory): fail its task (the job is retried) and start a new thread. */
   private crash(worker: Worker, error: Error): void {
+    if (!this.all.includes(worker)) return;
     const current = this.running.get(worker);
+    if (current) clearTimeout(current.timer);
     this.running.delete(worker);
-    current?.task.reject(error);
+    this.all.splice(this.all.indexOf(worker), 1);
+    const idleAt = this.idle.indexOf(worker);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    void worker.terminate();
+    current?.task.reject(new Error(`extraction thread failed: ${error.message}`));
+    if (!this.closed) {
+      this.spawn();
+      this.dispatch();
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.waiting.splice(0)) task.reject(new Error('extraction pool closed'));
+    for (const { timer } of this.running.values()) clearTimeout(timer);
     await Promise.all(this.all.map((worker) => worker.terminate()));
   }
 }

@@ -5,20 +5,14 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { loadConfig } from '@faceshot/shared/config';
 import { type FaceEngine, loadFaceEngine } from '@faceshot/shared/vision/face-engine';
 import sharp from 'sharp';
-import { choosePrimaryFace, type ExtractionOptions, extractFace } from './face-extraction.js';
+import { choosePrimaryFace, extractFace, extractionOptions } from './face-extraction.js';
 
 const datasets = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/datasets');
-const options: ExtractionOptions = {
-  detector: 'ssd',
-  minConfidence: 0.5,
-  faceSize: 160,
-  graySize: 80,
-  margin: 0.3,
-  maxPixels: 40_000_000,
-  detectionMaxSide: 1280,
-};
+const defaults = loadConfig({});
+const options = extractionOptions(defaults.extract, defaults.limits);
 
 /** The first photo of each of `count` identities, spread over the dataset. */
 function sample(dataset: string, count: number): string[] {
@@ -119,6 +113,23 @@ describe('face extraction on real photos', () => {
       .toBuffer();
     const noFace = await extractFace(engine, plain, options);
     assert.equal(noFace.outcome, 'no-face');
+  });
+
+  it('applies EXIF orientation before detecting', async () => {
+    const photo = fs.readFileSync(sample('lfw-dev', 1)[0] ?? '');
+    // Pixels stored turned 90° anticlockwise, with EXIF orientation 6 ("turn 90° clockwise to view").
+    const sideways = await sharp(photo)
+      .rotate(-90)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const result = await extractFace(engine, sideways, options);
+    assert.equal(result.outcome, 'face');
+    if (result.outcome !== 'face') return;
+    assert.ok(
+      Math.abs(result.face.eyeAngleDeg) < 20,
+      `eye line ${result.face.eyeAngleDeg.toFixed(1)}° (upright expected)`,
+    );
   });
 
   it('aligns a photo rotated by 15° so the eye line is within 3° of horizontal', async () => {

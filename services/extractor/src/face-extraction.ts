@@ -1,5 +1,6 @@
 // One photo → the person's face: detect, choose, align, crop, grey. Pure compute on bytes (no
 // storage, no queue), so it runs in a worker thread and tests call it directly.
+import type { Config } from '@faceshot/shared/config';
 import { decodeToRgb } from '@faceshot/shared/images/decode-image';
 import { ImageRejectedError } from '@faceshot/shared/images/probe-image';
 import {
@@ -22,6 +23,22 @@ export interface ExtractionOptions {
   /** Photos larger than this (longest side) are scaled down for detection. */
   detectionMaxSide: number;
 }
+
+/** Extraction options from the validated configuration (tests and benchmarks use the defaults). */
+export function extractionOptions(extract: Config['extract'], limits: Config['limits']): ExtractionOptions {
+  return {
+    detector: extract.detector,
+    minConfidence: extract.minConfidence,
+    faceSize: extract.faceSize,
+    graySize: extract.graySize,
+    margin: extract.margin,
+    maxPixels: limits.imageMaxPixels,
+    detectionMaxSide: DETECTION_MAX_SIDE,
+  };
+}
+
+/** Larger photos are scaled down to this longest side for detection (crops use full resolution). */
+export const DETECTION_MAX_SIDE = 1280;
 
 export interface FaceData {
   box: { x: number; y: number; width: number; height: number };

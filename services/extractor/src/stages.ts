@@ -2,6 +2,7 @@ import type { StageFactory } from '@faceshot/shared/runtime';
 import { createCurateStage } from './curate-stage.js';
 import { createExtractStage } from './extract-stage.js';
 import { ExtractionPool } from './extraction-pool.js';
+import { extractionOptions } from './face-extraction.js';
 
 /**
  * The extractor consumes the extract queue (one job per raw photo, run on a pool of worker threads,
@@ -10,15 +11,7 @@ import { ExtractionPool } from './extraction-pool.js';
  */
 export const extractorStages: StageFactory = (runtime) => {
   const { config } = runtime;
-  const pool = new ExtractionPool(config.extract.threads, {
-    detector: config.extract.detector,
-    minConfidence: config.extract.minConfidence,
-    faceSize: config.extract.faceSize,
-    graySize: config.extract.graySize,
-    margin: config.extract.margin,
-    maxPixels: config.limits.imageMaxPixels,
-    detectionMaxSide: 1280,
-  });
+  const pool = new ExtractionPool(config.extract.threads, extractionOptions(config.extract, config.limits));
   runtime.closers.push(() => pool.close());
   return [
     {

@@ -2,9 +2,9 @@
 // private redis-server started here (data under DATA_DIR/redis, stopped when the stack stops).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '@faceshot/shared/config';
+import { freePort } from '@faceshot/shared/free-port';
 import type { Logger } from '@faceshot/shared/logger';
 import { Redis } from 'ioredis';
 
@@ -48,18 +48,6 @@ export function findOnPath(command: string, searchPath: string): string | undefi
     }
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {

@@ -376,38 +376,32 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> 
     async (request, reply) => {
       const dataset = await datasetOr404(request.params.id);
       const body = request.body;
-      if ('items' in body) {
-        for (const item of body.items) identityOr400(item.identity);
-        const ids = await deps.queues.enqueueMany(
-          'download',
-          body.items.map((item) => ({
-            datasetId: dataset.id,
-            identity: item.identity,
-            source: { kind: 'url' as const, url: item.url },
-          })),
-        );
-        const jobs = body.items.map((item, index) => ({
-          jobId: ids[index] ?? '',
-          queue: 'download' as const,
-          identity: item.identity,
-          url: item.url,
-        }));
-        return reply.code(202).send({ datasetId: dataset.id, jobs });
-      }
-      for (const query of body.queries) identityOr400(query.identity);
+      // One job per URL, or one per name search.
+      const requested =
+        'items' in body
+          ? body.items.map((item) => ({
+              identity: item.identity,
+              url: item.url,
+              source: { kind: 'url' as const, url: item.url },
+            }))
+          : body.queries.map((query) => ({
+              identity: query.identity,
+              query: query.query,
+              source: {
+                kind: 'search' as const,
+                query: query.query,
+                limit: query.limit ?? DEFAULT_SEARCH_LIMIT,
+              },
+            }));
+      for (const item of requested) identityOr400(item.identity);
       const ids = await deps.queues.enqueueMany(
         'download',
-        body.queries.map((query) => ({
-          datasetId: dataset.id,
-          identity: query.identity,
-          source: { kind: 'search' as const, query: query.query, limit: query.limit ?? DEFAULT_SEARCH_LIMIT },
-        })),
+        requested.map((item) => ({ datasetId: dataset.id, identity: item.identity, source: item.source })),
       );
-      const jobs = body.queries.map((query, index) => ({
+      const jobs = requested.map(({ source: _source, ...item }, index) => ({
         jobId: ids[index] ?? '',
         queue: 'download' as const,
-        identity: query.identity,
-        query: query.query,
+        ...item,
       }));
       return reply.code(202).send({ datasetId: dataset.id, jobs });
     },
