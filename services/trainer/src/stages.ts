@@ -1,9 +1,16 @@
 import type { StageFactory } from '@faceshot/shared/runtime';
+import { createPairsStage } from './pairs/pairs-stage.js';
+
+/** The pairs role (CPU): curated grey faces → NumPy pair files. */
+export const pairsStages: StageFactory = (runtime) => [
+  {
+    queue: 'pairs',
+    processor: createPairsStage({ store: runtime.store, graySize: runtime.config.extract.graySize }),
+  },
+];
 
 /**
- * The trainer service has two roles: `pairs` (CPU: NumPy pair files) and `trainer` (GPU where present:
- * Siamese training). Their stage logic lands with issue #5; until then the roles connect, stay idle
- * and take no jobs from the pairs and train queues.
+ * The trainer role (GPU where present): Siamese training. Its stage logic lands with the rest of
+ * issue #5; until then the role connects, stays idle and takes no jobs from the train queue.
  */
-export const pairsStages: StageFactory = () => [];
 export const trainerStages: StageFactory = () => [];

@@ -1,0 +1,139 @@
+// The pairs stage (CPU role): curated grey faces → balanced similar/dissimilar pairs per identity
+// split, saved as NumPy files the way the seed project saved them: x1.npy and x2.npy (uint8,
+// N×H×W×1), y.npy (uint8, 1 = same person), plus meta.json (splits, the face keys of every pair).
+import { Readable } from 'node:stream';
+import type { Curation } from '@faceshot/shared/datasets/face-record';
+import { npyHeader } from '@faceshot/shared/numpy/npy';
+import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
+import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/shared/queues/stage-worker';
+import { storageKeys } from '@faceshot/shared/storage/keys';
+import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import sharp from 'sharp';
+import { drawPairs, type Pair, type SplitName, splitIdentities } from './build-pairs.js';
+import { seededRandom } from './seeded-random.js';
+
+export interface PairsMeta {
+  pairsId: string;
+  datasetId: string;
+  seed: number;
+  createdAt: string;
+  imageShape: [number, number, number];
+  count: number;
+  /** Rows [start, start + count) of the arrays belong to each split. */
+  splits: Record<
+    SplitName,
+    { identities: string[]; start: number; count: number; similar: number; dissimilar: number }
+  >;
+  /** Face keys (grey images) of every pair, in array order: [x1 key, x2 key, y]. */
+  pairs: [string, string, 0 | 1][];
+}
+
+async function readCuration(store: ObjectStore, datasetId: string): Promise<Curation> {
+  try {
+    return JSON.parse((await store.get(storageKeys.curation(datasetId))).toString('utf8')) as Curation;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) {
+      throw new PermanentJobError(`dataset "${datasetId}" has no curation yet: extract and curate it first`);
+    }
+    throw error;
+  }
+}
+
+export function createPairsStage(deps: { store: ObjectStore; graySize: number }) {
+  return async (payload: PayloadOf<'pairs'>, context: StageContext): Promise<ResultOf<'pairs'>> => {
+    const { datasetId, pairsId, seed, pairsPerClass } = payload;
+    const curation = await readCuration(deps.store, datasetId);
+    const facesByIdentity = new Map<string, string[]>();
+    for (const [faceId, decision] of Object.entries(curation.faces).sort(([a], [b]) => a.localeCompare(b))) {
+      if (decision.status !== 'kept') continue;
+      const key = storageKeys.gray(datasetId, decision.identity, faceId);
+      facesByIdentity.set(decision.identity, [...(facesByIdentity.get(decision.identity) ?? []), key]);
+    }
+    const usable = [...facesByIdentity.keys()].filter(
+      (identity) => (facesByIdentity.get(identity)?.length ?? 0) >= 2,
+    );
+    if (usable.length < 2) {
+      throw new PermanentJobError(
+        `need at least 2 identities with 2 kept faces each; dataset "${datasetId}" has ${usable.length}`,
+      );
+    }
+    const random = seededRandom(seed);
+    const split = splitIdentities(
+      usable,
+      { validation: payload.validationShare, test: payload.testShare },
+      random,
+    );
+    const meta: PairsMeta = {
+      pairsId,
+      datasetId,
+      seed,
+      createdAt: new Date().toISOString(),
+      imageShape: [deps.graySize, deps.graySize, 1],
+      count: 0,
+      splits: {} as PairsMeta['splits'],
+      pairs: [],
+    };
+    const all: Pair[] = [];
+    for (const name of ['train', 'validation', 'test'] as const) {
+      // Each split's share of the pairs follows its share of the identities (train gets the most).
+      const quota = Math.max(1, Math.round((pairsPerClass * split[name].length) / usable.length));
+      const pairs = split[name].length > 0 ? drawPairs(facesByIdentity, split[name], quota, random) : [];
+      const similar = pairs.filter((pair) => pair.same === 1).length;
+      meta.splits[name] = {
+        identities: split[name],
+        start: all.length,
+        count: pairs.length,
+        similar,
+        dissimilar: pairs.length - similar,
+      };
+      all.push(...pairs);
+    }
+    meta.count = all.length;
+    meta.pairs = all.map((pair) => [pair.a, pair.b, pair.same]);
+
+    // Every face once, decoded to graySize × graySize × 1 bytes.
+    const pixels = new Map<string, Buffer>();
+    const keys = [...new Set(all.flatMap((pair) => [pair.a, pair.b]))];
+    for (const [index, key] of keys.entries()) {
+      const png = await deps.store.get(key);
+      const raw = await sharp(png)
+        .greyscale()
+        .resize(deps.graySize, deps.graySize)
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      pixels.set(key, raw);
+      if (index % 50 === 0)
+        await context.progress({ stage: 'reading faces', done: index, total: keys.length });
+    }
+    const shape = [all.length, deps.graySize, deps.graySize, 1];
+    const column = (pick: (pair: Pair) => string) =>
+      Readable.from(
+        (function* () {
+          yield npyHeader('|u1', shape);
+          for (const pair of all) yield pixels.get(pick(pair)) as Buffer;
+        })(),
+      );
+    await deps.store.putStream(
+      storageKeys.pairsFile(pairsId, 'x1.npy'),
+      column((pair) => pair.a),
+    );
+    await deps.store.putStream(
+      storageKeys.pairsFile(pairsId, 'x2.npy'),
+      column((pair) => pair.b),
+    );
+    await deps.store.put(
+      storageKeys.pairsFile(pairsId, 'y.npy'),
+      Buffer.concat([npyHeader('|u1', [all.length]), Buffer.from(all.map((pair) => pair.same))]),
+    );
+    await deps.store.put(storageKeys.pairsFile(pairsId, 'meta.json'), Buffer.from(JSON.stringify(meta)), {
+      contentType: 'application/json',
+    });
+    await context.progress(100);
+    return {
+      pairs: all.length,
+      identities: { train: split.train.length, validation: split.validation.length, test: split.test.length },
+    };
+  };
+}
