@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { seededRandom } from '@faceshot/shared/seeded-random';
 import { drawPairs, splitIdentities } from './build-pairs.js';
-import { seededRandom } from './seeded-random.js';
 
 const identities = Array.from({ length: 20 }, (_, index) => `person-${index}`);
 

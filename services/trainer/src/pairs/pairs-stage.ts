@@ -7,11 +7,11 @@ import { npyHeader } from '@faceshot/shared/numpy/npy';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
+import { seededRandom } from '@faceshot/shared/seeded-random';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import sharp from 'sharp';
 import { drawPairs, type Pair, type SplitName, splitIdentities } from './build-pairs.js';
-import { seededRandom } from './seeded-random.js';
 
 export interface PairsMeta {
   pairsId: string;
