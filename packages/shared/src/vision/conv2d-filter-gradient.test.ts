@@ -28,7 +28,9 @@ function directFilterGradient(
   const inChannels = x[0]?.[0]?.[0]?.length ?? 0;
   const outChannels = dy[0]?.[0]?.[0]?.length ?? 0;
   const result = Array.from({ length: kernel }, () =>
-    Array.from({ length: kernel }, () => Array.from({ length: inChannels }, () => new Array<number>(outChannels).fill(0))),
+    Array.from({ length: kernel }, () =>
+      Array.from({ length: inChannels }, () => new Array<number>(outChannels).fill(0)),
+    ),
   );
   for (let n = 0; n < x.length; n++) {
     for (let oy = 0; oy < (dy[n]?.length ?? 0); oy++) {
@@ -63,10 +65,15 @@ for (const [stride, pad] of [
     const filter = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as TF.Tensor4D;
     const output = tf.conv2d(x, filter, stride, pad);
     const upstream = tf.randomNormal(output.shape, 0, 1, 'float32', 3) as TF.Tensor4D;
-    const gradient = tf.grad((w: TF.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as TF.Tensor4D, stride, pad), upstream)))(filter);
+    const gradient = tf.grad((w: TF.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(x, w as TF.Tensor4D, stride, pad), upstream)),
+    )(filter);
     const [padTop, padLeft] =
       pad === 'same'
-        ? [Math.floor(Math.max((Math.ceil(9 / stride) - 1) * stride + 3 - 9, 0) / 2), Math.floor(Math.max((Math.ceil(8 / stride) - 1) * stride + 3 - 8, 0) / 2)]
+        ? [
+            Math.floor(Math.max((Math.ceil(9 / stride) - 1) * stride + 3 - 9, 0) / 2),
+            Math.floor(Math.max((Math.ceil(8 / stride) - 1) * stride + 3 - 8, 0) / 2),
+          ]
         : [0, 0];
     const expected = directFilterGradient(
       (await x.array()) as number[][][][],
@@ -99,8 +106,9 @@ it('lets a small CNN take a training step on the WebAssembly backend', () => {
   const optimizer = tf.train.rmsprop(0.01);
   const xs = tf.randomUniform([8, 16, 16, 1], 0, 1, 'float32', 4);
   const ys = tf.randomUniform([8, 2], 0, 1, 'float32', 5);
-  const loss = () => tf.losses.meanSquaredError(ys, model.apply(xs, { training: true }) as TF.Tensor) as TF.Scalar;
-  const before = (loss().dataSync()[0] ?? 0);
+  const loss = () =>
+    tf.losses.meanSquaredError(ys, model.apply(xs, { training: true }) as TF.Tensor) as TF.Scalar;
+  const before = loss().dataSync()[0] ?? 0;
   for (let step = 0; step < 20; step++) optimizer.minimize(loss);
   const after = loss().dataSync()[0] ?? 0;
   assert.equal(tf.getBackend(), 'wasm');

@@ -42,9 +42,19 @@ export function conv2dFilterGradient(
     if (pad === 'same') {
       const [top, bottom] = samePadding(x.shape[1], kernelHeight, strideY);
       const [left, right] = samePadding(x.shape[2], kernelWidth, strideX);
-      input = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      input = tf.pad(x, [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]);
     } else if (typeof pad === 'number' && pad > 0) {
-      input = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+      input = tf.pad(x, [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ]);
     }
     const batch = x.shape[0];
     const taps: TF.Tensor4D[] = [];
