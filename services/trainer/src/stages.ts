@@ -1,5 +1,7 @@
 import type { StageFactory } from '@faceshot/shared/runtime';
+import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createPairsStage } from './pairs/pairs-stage.js';
+import { createTrainStage } from './siamese/train-stage.js';
 
 /** The pairs role (CPU): curated grey faces → NumPy pair files. */
 export const pairsStages: StageFactory = (runtime) => [
@@ -10,7 +12,13 @@ export const pairsStages: StageFactory = (runtime) => [
 ];
 
 /**
- * The trainer role (GPU where present): Siamese training. Its stage logic lands with the rest of
- * issue #5; until then the role connects, stays idle and takes no jobs from the train queue.
+ * The trainer role (GPU where present): one training job at a time. The loop yields to the event
+ * loop after every batch, so BullMQ keeps renewing the job's lock during long epochs.
  */
-export const trainerStages: StageFactory = () => [];
+export const trainerStages: StageFactory = (runtime) => [
+  {
+    queue: 'train',
+    processor: createTrainStage({ store: runtime.store, loadTensorflow: loadTrainingTensorflow }),
+    concurrency: 1,
+  },
+];
