@@ -158,6 +158,7 @@ describe('readiness names what is down', () => {
           store: brokenStore,
           queues: undefined as never,
           datasets: undefined as never,
+          models: undefined as never,
           limits: config.limits,
           extract: config.extract,
           tempDir: root,

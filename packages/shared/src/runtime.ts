@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, Role } from './config.js';
 import { DatasetRepository } from './datasets/dataset-repository.js';
+import { ModelRepository } from './datasets/model-repository.js';
 import type { Logger } from './logger.js';
 import type { QueueName } from './queues/definitions.js';
 import { defaultJobOptions } from './queues/job-options.js';
@@ -20,6 +21,7 @@ export interface Runtime {
   producerRedis: Redis;
   queues: JobQueues;
   datasets: DatasetRepository;
+  models: ModelRepository;
   /** Cleanup (thread pools, caches) that closeRuntime runs before closing connections. */
   readonly closers: (() => Promise<void>)[];
 }
@@ -48,6 +50,7 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
     producerRedis,
     queues: new JobQueues(producerRedis, config.redis.prefix, defaultJobOptions(config.jobs)),
     datasets: new DatasetRepository(producerRedis, config.redis.prefix),
+    models: new ModelRepository(producerRedis, config.redis.prefix),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config, Limits } from '@faceshot/shared/config';
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
+import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { Logger } from '@faceshot/shared/logger';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -15,6 +16,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { faceRoutes } from './routes/faces.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { modelRoutes } from './routes/models.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -22,6 +24,7 @@ export interface ApiDependencies {
   store: ObjectStore;
   queues: JobQueues;
   datasets: DatasetRepository;
+  models: ModelRepository;
   limits: Limits;
   extract: Config['extract'];
   tempDir: string;
@@ -63,6 +66,12 @@ export async function buildApi(deps: ApiDependencies): Promise<ApiInstance> {
     queues: deps.queues,
     limits: deps.limits,
     tempDir: deps.tempDir,
+  });
+  await app.register(modelRoutes, {
+    models: deps.models,
+    datasets: deps.datasets,
+    store: deps.store,
+    queues: deps.queues,
   });
   await app.register(faceRoutes, {
     datasets: deps.datasets,

@@ -8,6 +8,7 @@ export function apiDependenciesOf(runtime: Runtime): ApiDependencies {
     store: runtime.store,
     queues: runtime.queues,
     datasets: runtime.datasets,
+    models: runtime.models,
     limits: runtime.config.limits,
     extract: runtime.config.extract,
     tempDir: runtime.config.tempDir,

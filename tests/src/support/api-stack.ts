@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
-import { loadConfig } from '@faceshot/shared/config';
+import { loadConfig, type Role } from '@faceshot/shared/config';
 import { createLogger } from '@faceshot/shared/logger';
 import {
   closeRuntime,
@@ -28,7 +28,7 @@ export interface ApiStack {
 export async function startApiStack(
   label: string,
   env: Record<string, string>,
-  workers: Partial<Record<'downloader' | 'extractor', StageFactory>> = {},
+  workers: Partial<Record<Exclude<Role, 'api'>, StageFactory>> = {},
 ): Promise<ApiStack> {
   const redis = await useTestRedis(label);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), `faceshot-${label}-`));
@@ -42,7 +42,7 @@ export async function startApiStack(
   });
   const runtime = await createRuntime(config, createLogger(config.log));
   const roles: RunningRole[] = Object.entries(workers).map(([role, stages]) =>
-    startWorkerRole(runtime, role as 'downloader' | 'extractor', stages(runtime)),
+    startWorkerRole(runtime, role as Exclude<Role, 'api'>, stages(runtime)),
   );
   const app = await buildApi(apiDependenciesOf(runtime));
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });

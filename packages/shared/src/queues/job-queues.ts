@@ -77,12 +77,14 @@ export class JobQueues {
   }
 
   /**
-   * A parent job that runs after all its children (a BullMQ flow). A failed child does not hold the
-   * parent back: the parent (e.g. curation) works with what the other children produced.
+   * A parent job that runs after all its children (a BullMQ flow). By default a failed child does not
+   * hold the parent back (curation works with what the other extractions produced); with
+   * `failParentOnChildFailure` the parent fails with it (training without its pairs).
    */
   async enqueueFlow<P extends QueueName, C extends QueueName>(
     parent: { queue: P; payload: PayloadOf<P> },
     children: { queue: C; payloads: readonly PayloadOf<C>[] },
+    options: { failParentOnChildFailure?: boolean } = {},
   ): Promise<{ parentId: string; childIds: string[] }> {
     const parentData = parseWithSchema(
       queueSchemas[parent.queue].payload,
@@ -106,7 +108,9 @@ export class JobQueues {
         name: children.queue,
         queueName: children.queue,
         data,
-        opts: { ...this.defaults, ignoreDependencyOnFailure: true },
+        opts: options.failParentOnChildFailure
+          ? { ...this.defaults, failParentOnFailure: true }
+          : { ...this.defaults, ignoreDependencyOnFailure: true },
       })),
     });
     return {
