@@ -25,7 +25,11 @@ interface Exit {
   ms: number;
 }
 
-function run(env: Record<string, string>): { child: ChildProcess; exited: Promise<Exit> } {
+function run(env: Record<string, string>): {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+  output: () => string;
+} {
   const started = Date.now();
   const child = spawn(process.execPath, [standaloneMain], {
     cwd: repoRoot,
@@ -43,7 +47,7 @@ function run(env: Record<string, string>): { child: ChildProcess; exited: Promis
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
   });
-  return { child, exited };
+  return { child, exited, output: () => stdout };
 }
 
 async function waitForReady(baseUrl: string, timeoutMs: number): Promise<void> {
@@ -92,7 +96,7 @@ describe('npm start (the one-process stack)', () => {
 
   it('serves the API with every role, is ready, and exits 0 on Ctrl-C within 10 s', async () => {
     const port = await freePort();
-    const { child, exited } = run({
+    const { child, exited, output } = run({
       REDIS_URL: redis.url,
       REDIS_PREFIX: redis.prefix,
       API_PORT: String(port),
@@ -100,6 +104,11 @@ describe('npm start (the one-process stack)', () => {
     });
     try {
       await waitForReady(`http://127.0.0.1:${port}`, 20_000);
+      // The trainer runs in a child process of its own; let it come up before Ctrl-C.
+      const deadline = Date.now() + 20_000;
+      while (!/"role":"trainer".*"msg":"role started"/.test(output()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const signalled = Date.now();
       child.kill('SIGINT');
       const exit = await exited;
@@ -148,7 +157,12 @@ describe('Redis for the one-process stack', () => {
       PATH: process.env.PATH,
     });
     const nobodyHome = `redis://127.0.0.1:${await freePort()}`;
-    const running = await startStandalone(config, createLogger(config.log), nobodyHome);
+    const running = await startStandalone(
+      config,
+      createLogger(config.log),
+      { PATH: process.env.PATH, LOG_LEVEL: 'silent' },
+      nobodyHome,
+    );
     try {
       assert.notEqual(running.redisUrl, nobodyHome);
       assert.ok(await redisAnswers(running.redisUrl, 1_000));
@@ -157,7 +171,9 @@ describe('Redis for the one-process stack', () => {
         (await fs.readdir(path.join(dataDir, 'redis'))).length > 0,
         'redis keeps its data under DATA_DIR',
       );
-      assert.ok((await childProcessNames(process.pid)).includes('redis-server'));
+      const children = await childProcessNames(process.pid);
+      assert.ok(children.includes('redis-server'), `children: ${children.join(', ')}`);
+      assert.ok(children.includes('node'), 'the trainer runs in a child process');
     } finally {
       await running.stop();
     }

@@ -1,5 +1,6 @@
-// `npm start`: every role in one process (see standalone.ts).
+// `npm start`: every role from one command (see standalone.ts).
 import { runMain } from '@faceshot/shared/process';
 import { startStandalone } from './standalone.js';
 
-await runMain('standalone', (config, logger) => startStandalone(config, logger));
+// The child role processes (the trainer) start with this process's environment.
+await runMain('standalone', (config, logger) => startStandalone(config, logger, process.env));

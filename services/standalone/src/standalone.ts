@@ -1,10 +1,11 @@
-// Every role in one process for a single machine. Storage defaults to the filesystem under ./data;
-// Redis comes from REDIS_URL, a server on 127.0.0.1:6379, or a private redis-server.
+// Every role from one command for a single machine: all in this process except the trainer, which
+// gets a child process (see role-process.ts). Storage defaults to the filesystem under ./data; Redis
+// comes from REDIS_URL, a server on 127.0.0.1:6379, or a private redis-server.
 import { startApi } from '@faceshot/api/start-api';
 import { downloaderStages } from '@faceshot/downloader/stages';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
-import type { Config, Role } from '@faceshot/shared/config';
+import type { Config, Env, Role } from '@faceshot/shared/config';
 import type { Logger } from '@faceshot/shared/logger';
 import type { Started } from '@faceshot/shared/process';
 import {
@@ -15,14 +16,14 @@ import {
   type StageFactory,
   startWorkerRole,
 } from '@faceshot/shared/runtime';
-import { pairsStages, trainerStages } from '@faceshot/trainer/stages';
+import { pairsStages } from '@faceshot/trainer/stages';
 import { resolveRedis } from './embedded-redis.js';
+import { startRoleProcess } from './role-process.js';
 
-const workerStages: Record<Exclude<Role, 'api'>, StageFactory> = {
+const inProcessStages: Record<Exclude<Role, 'api' | 'trainer'>, StageFactory> = {
   downloader: downloaderStages,
   extractor: extractorStages,
   pairs: pairsStages,
-  trainer: trainerStages,
   predictor: predictorStages,
 };
 
@@ -31,9 +32,14 @@ export interface RunningStandalone extends Started {
   apiUrl: string | undefined;
 }
 
+/**
+ * `env` is the environment the child role processes start with (the stack's own, normally); the
+ * resolved Redis URL, prefix and storage paths are set in it so the children share the stack's.
+ */
 export async function startStandalone(
   baseConfig: Config,
   logger: Logger,
+  env: Env,
   redisProbeUrl?: string,
 ): Promise<RunningStandalone> {
   const redis = await resolveRedis(baseConfig, logger, redisProbeUrl);
@@ -46,9 +52,18 @@ export async function startStandalone(
     await redis.stop();
     throw error;
   }
+  const childEnv: Env = {
+    ...env,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: config.redis.prefix,
+    DATA_DIR: config.dataDir,
+    TEMP_DIR: config.tempDir,
+    ...(config.storage.kind === 'fs' ? { STORAGE_DIR: config.storage.dir } : {}),
+  };
   const workers: RunningRole[] = [];
   for (const role of config.roles) {
-    if (role !== 'api') workers.push(startWorkerRole(runtime, role, workerStages[role](runtime)));
+    if (role === 'trainer') workers.push(startRoleProcess(role, childEnv, config.shutdownGraceMs, logger));
+    else if (role !== 'api') workers.push(startWorkerRole(runtime, role, inProcessStages[role](runtime)));
   }
   const api = config.roles.includes('api') ? await startApi(runtime) : undefined;
   logger.info({ url: api?.url, roles: config.roles, storage: config.storage.kind }, 'faceshot is running');
