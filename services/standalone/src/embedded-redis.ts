@@ -50,7 +50,8 @@ export function findOnPath(command: string, searchPath: string): string | undefi
   return undefined;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+/** True once the child has exited; false if it has not within `ms`. */
+export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);

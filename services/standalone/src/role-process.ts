@@ -6,23 +6,13 @@ import { createRequire } from 'node:module';
 import type { Env } from '@faceshot/shared/config';
 import type { Logger } from '@faceshot/shared/logger';
 import type { RunningRole } from '@faceshot/shared/runtime';
+import { waitForExit } from './embedded-redis.js';
 
 const require = createRequire(import.meta.url);
 
 /** Each role that runs in a child process, and its main module. */
 export const CHILD_PROCESS_ROLES = { trainer: '@faceshot/trainer/main' } as const;
 export type ChildProcessRole = keyof typeof CHILD_PROCESS_ROLES;
-
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 /** Starts the role's main in a child process and restarts it if it dies; stop() ends it gracefully. */
 export function startRoleProcess(
@@ -52,9 +42,9 @@ export function startRoleProcess(
     async stop() {
       stopping = true;
       child.kill('SIGTERM');
-      if (!(await exited(child, graceMs + 5_000))) {
+      if (!(await waitForExit(child, graceMs + 5_000))) {
         child.kill('SIGKILL');
-        await exited(child, 2_000);
+        await waitForExit(child, 2_000);
       }
       process.off('exit', killOnExit);
     },

@@ -42,6 +42,16 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
+/** A JSON object from storage, or undefined when the key does not exist. */
+export async function readJsonObject<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  try {
+    return JSON.parse((await store.get(key)).toString('utf8')) as T;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
 /** Deletes every object under a prefix, in batches; returns how many were deleted. */
 export async function deletePrefix(store: ObjectStore, prefix: string, batchSize = 500): Promise<number> {
   let batch: string[] = [];

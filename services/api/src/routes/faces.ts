@@ -5,7 +5,7 @@ import type { Dataset, DatasetRepository } from '@faceshot/shared/datasets/datas
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem, ProblemSchema } from '../problem.js';
@@ -56,15 +56,6 @@ const KeepBody = Type.Object(
   { additionalProperties: false },
 );
 
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  try {
-    return JSON.parse((await store.get(key)).toString('utf8')) as T;
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
-}
-
 export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = async (app, deps) => {
   async function datasetOr404(id: string): Promise<Dataset> {
     const dataset = await deps.datasets.get(id);
@@ -109,7 +100,10 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
     const record =
       entry === undefined
         ? undefined
-        : await readJson<FaceRecord>(deps.store, storageKeys.faceRecord(dataset.id, entry.identity, faceId));
+        : await readJsonObject<FaceRecord>(
+            deps.store,
+            storageKeys.faceRecord(dataset.id, entry.identity, faceId),
+          );
     if (record === undefined)
       throw new HttpProblem(404, `dataset "${dataset.id}" has no extracted face "${faceId}"`);
     return record;
@@ -191,7 +185,7 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
     },
     async (request) => {
       const dataset = await datasetOr404(request.params.id);
-      const curation = await readJson<Curation>(deps.store, storageKeys.curation(dataset.id));
+      const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(dataset.id));
       const overrides = await deps.datasets.faceOverrides(dataset.id);
       const prefix =
         request.query.identity === undefined
@@ -199,7 +193,7 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
           : storageKeys.identityPrefix(dataset.id, 'records', request.query.identity);
       const faces: Face[] = [];
       for await (const object of deps.store.list(prefix)) {
-        const record = await readJson<FaceRecord>(deps.store, object.key);
+        const record = await readJsonObject<FaceRecord>(deps.store, object.key);
         if (record === undefined) continue;
         const face = describe(dataset, record, curation, overrides);
         if (request.query.status === undefined || face.status === request.query.status) faces.push(face);
@@ -250,7 +244,7 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
         throw new HttpProblem(409, `photo "${record.faceId}" has no face to keep (${record.outcome})`);
       }
       await deps.datasets.setFaceOverride(dataset.id, record.faceId, request.body.status);
-      const curation = await readJson<Curation>(deps.store, storageKeys.curation(dataset.id));
+      const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(dataset.id));
       return describe(dataset, record, curation, await deps.datasets.faceOverrides(dataset.id));
     },
   );

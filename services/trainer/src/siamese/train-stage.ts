@@ -12,7 +12,7 @@ import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { artifactsToJson, layersModelFiles, modelArtifacts, modelFromJson } from './model-artifacts.js';
@@ -63,15 +63,6 @@ export function hyperparametersFrom(given: Record<string, number | string | bool
   return result;
 }
 
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  try {
-    return JSON.parse((await store.get(key)).toString('utf8')) as T;
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
-}
-
 const identityOfKey = (key: string) => key.split('/')[3] ?? '';
 const rowsOf = (meta: PairsMeta, split: 'train' | 'validation' | 'test') =>
   Array.from({ length: meta.splits[split].count }, (_, index) => meta.splits[split].start + index);
@@ -110,7 +101,7 @@ async function seedInputs(tf: Tf, store: ObjectStore, meta: PairsMeta): Promise<
 async function transferInputs(tf: Tf, store: ObjectStore, meta: PairsMeta): Promise<Inputs> {
   const descriptors = new Map<string, number[]>();
   for (const key of new Set(meta.pairs.flatMap(([a, b]) => [a, b]))) {
-    const record = await readJson<FaceRecord>(
+    const record = await readJsonObject<FaceRecord>(
       store,
       key.replace('/gray/', '/records/').replace(/\.png$/, '.json'),
     );
@@ -139,7 +130,7 @@ export function createTrainStage(deps: TrainStageDependencies) {
     const started = performance.now();
     const { tf, backend } = await deps.loadTensorflow();
     const hyper = hyperparametersFrom(payload.hyperparameters);
-    const meta = await readJson<PairsMeta>(deps.store, storageKeys.pairsFile(pairsId, 'meta.json'));
+    const meta = await readJsonObject<PairsMeta>(deps.store, storageKeys.pairsFile(pairsId, 'meta.json'));
     if (meta === undefined) throw new PermanentJobError(`pairs "${pairsId}" do not exist`);
     if (meta.splits.train.count === 0 || meta.splits.validation.count === 0) {
       throw new PermanentJobError('training needs pairs in both the train and the validation split');
@@ -162,7 +153,7 @@ export function createTrainStage(deps: TrainStageDependencies) {
 
     // A retried job (its worker died) resumes from the last checkpoint instead of starting over.
     const checkpointKey = storageKeys.modelFile(modelId, 'checkpoint.json');
-    const checkpoint = await readJson<{
+    const checkpoint = await readJsonObject<{
       epoch: number;
       bestValLoss: number;
       history: EpochReport[];
