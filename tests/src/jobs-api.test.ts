@@ -9,6 +9,7 @@ import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
 import { loadConfig } from '@faceshot/shared/config';
 import { createLogger } from '@faceshot/shared/logger';
+import { JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { StageProcessor } from '@faceshot/shared/queues/stage-worker';
 import { createRedis, waitForRedis } from '@faceshot/shared/redis';
 import {
@@ -52,6 +53,7 @@ describe('jobs through Redis and the API', () => {
       JOB_BACKOFF_MS: '50',
       LOG_LEVEL: 'silent',
       STORAGE_DIR: root,
+      API_AUTH: 'open',
     });
     const logger = createLogger(config.log);
     runtime = await createRuntime(config, logger);
@@ -142,7 +144,7 @@ describe('readiness names what is down', () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'faceshot-ready-'));
     const blocker = path.join(root, 'a-file');
     await fs.writeFile(blocker, 'not a directory');
-    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    const config = loadConfig({ LOG_LEVEL: 'silent', API_AUTH: 'open' });
     const logger = createLogger(config.log);
     // Nothing listens on port 1; the producer connection fails fast instead of hanging.
     const deadRedis = createRedis('redis://127.0.0.1:1', 'producer');
@@ -150,18 +152,31 @@ describe('readiness names what is down', () => {
     const liveRedis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'producer');
     await waitForRedis(liveRedis, 5_000);
     const brokenStore = new FsObjectStore(path.join(blocker, 'objects'));
+    const redisUrls = new Map([
+      [deadRedis, 'redis://127.0.0.1:1'],
+      [liveRedis, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'],
+    ]);
+    const queues = new Map(
+      [...redisUrls.keys()].map((redis) => [redis, new JobQueues(redis, 'faceshot-test-ready', {})]),
+    );
     const apps = await Promise.all(
       [deadRedis, liveRedis].map((redis) =>
         buildApi({
           logger,
           redis,
           store: brokenStore,
-          queues: undefined as never,
+          // The dashboard and the metrics make their Queue objects at start; nothing here uses them.
+          queues: queues.get(redis) as JobQueues,
           datasets: undefined as never,
           models: undefined as never,
           limits: config.limits,
           extract: config.extract,
+          predict: config.predict,
+          eventsIntervalMs: 500,
           tempDir: root,
+          gateway: config.gateway,
+          redisUrl: redisUrls.get(redis) ?? '',
+          redisPrefix: 'faceshot-test-ready',
         }),
       ),
     );
@@ -178,6 +193,7 @@ describe('readiness names what is down', () => {
       assert.match(liveResponse?.json().detail, /^storage unreachable: /);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
+      await Promise.all([...queues.values()].map((jobQueues) => jobQueues.close()));
       deadRedis.disconnect();
       liveRedis.disconnect();
       await fs.rm(root, { recursive: true, force: true });

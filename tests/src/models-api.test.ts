@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { extractorStages } from '@faceshot/extractor/stages';
+import { predictorStages } from '@faceshot/predictor/stages';
 import { pairsStages, trainerStages } from '@faceshot/trainer/stages';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { identitiesOf, photosOf } from './support/datasets.js';
@@ -12,16 +13,17 @@ import { assertProblem, getJson, waitForJob } from './support/http.js';
 describe('models through the API', () => {
   let stack: ApiStack;
   let datasetId: string;
+  let people: string[];
 
   before(async () => {
     stack = await startApiStack(
       'models',
       { EXTRACT_THREADS: '2' },
-      { extractor: extractorStages, pairs: pairsStages, trainer: trainerStages },
+      { extractor: extractorStages, pairs: pairsStages, trainer: trainerStages, predictor: predictorStages },
     );
     datasetId = String((await postJson(`${stack.baseUrl}/v1/datasets`, { name: 'people' })).body.id);
-    const people = identitiesOf('lfw-dev')
-      .filter((identity) => photosOf('lfw-dev', identity).length >= 6)
+    people = identitiesOf('lfw-dev')
+      .filter((identity) => photosOf('lfw-dev', identity).length >= 7)
       .slice(0, 8);
     const form = new FormData();
     for (const person of people) {
@@ -68,6 +70,33 @@ describe('models through the API', () => {
       assert.equal(typeof card.metrics[metric], 'number', metric);
     }
     assert.ok(card.threshold > 0);
+
+    // Once trained, the dataset's people are enrolled (one reference photo each) and can be identified.
+    const enrol = await waitForJob(stack.baseUrl, 'enrol', String(created.body.enrolJobId), 120_000);
+    assert.equal(enrol.body.state, 'completed', String(enrol.body.failedReason));
+    const gallery = await getJson(`${stack.baseUrl}/v1/models/${id}/identities`);
+    const enrolled = gallery.body.identities as { identity: string; photos: number }[];
+    assert.deepEqual(
+      enrolled.map((entry) => entry.identity),
+      [...people].sort(),
+    );
+    assert.ok(enrolled.every((entry) => entry.photos === 1));
+    const person = people[0] ?? '';
+    const form = new FormData();
+    form.append('photo', await openAsBlob(photosOf('lfw-dev', person)[6] ?? ''), 'unseen.jpg');
+    const answer = await fetch(`${stack.baseUrl}/v1/models/${id}/identify?faces=primary&topK=3`, {
+      method: 'POST',
+      body: form,
+    });
+    assert.equal(answer.status, 200);
+    const faces = ((await answer.json()) as { faces: { matches: { identity: string }[] }[] }).faces;
+    assert.equal(faces.length, 1);
+    assert.ok(
+      faces[0]?.matches.some((match) => match.identity === person),
+      `${person} among ${JSON.stringify(faces[0]?.matches)}`,
+    );
+    assert.equal((await getJson(`${stack.baseUrl}/v1/models/${id}`)).body.galleryIdentities, 8);
+
     const list = await getJson(`${stack.baseUrl}/v1/models`);
     assert.ok((list.body.models as { id: string }[]).some((entry) => entry.id === id));
     const removed = await fetch(`${stack.baseUrl}/v1/models/${id}`, { method: 'DELETE' });
@@ -75,6 +104,7 @@ describe('models through the API', () => {
     assertProblem(await getJson(`${stack.baseUrl}/v1/models/${id}`), 404, /no model/);
     let left = 0;
     for await (const _ of stack.runtime.store.list(`models/${id}/`)) left++;
+    for await (const _ of stack.runtime.store.list(`galleries/${id}/`)) left++;
     assert.equal(left, 0);
   });
 

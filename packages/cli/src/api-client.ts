@@ -36,21 +36,31 @@ async function parse<T>(response: Response, what: string): Promise<T> {
       typeof body === 'object' && body !== null && 'detail' in body
         ? String(body.detail)
         : text.slice(0, 200);
-    throw new ApiError(response.status, `${what}: HTTP ${response.status}: ${detail}`);
+    const hint =
+      response.status === 401
+        ? ' (give the key with FACESHOT_API_KEY or --api-key; `npm start` writes one to data/api-key)'
+        : '';
+    throw new ApiError(response.status, `${what}: HTTP ${response.status}: ${detail}${hint}`);
   }
   return body as T;
 }
 
 export class ApiClient {
-  constructor(private readonly baseUrl: string) {}
+  /** `apiKey`: sent as a bearer token on every request; undefined for an open API. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey?: string,
+  ) {}
 
   private url(path: string): string {
     return new URL(path, this.baseUrl).href;
   }
 
   private async request(path: string, init: RequestInit, what: string): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.apiKey !== undefined) headers.set('authorization', `Bearer ${this.apiKey}`);
     try {
-      return await fetch(this.url(path), init);
+      return await fetch(this.url(path), { ...init, headers });
     } catch (error) {
       const cause =
         error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);

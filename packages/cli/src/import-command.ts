@@ -1,6 +1,6 @@
 // `faceshot import <dir> --dataset <name>`: uploads <dir>/<identity>/* through the API in batches.
 
-import { openAsBlob } from 'node:fs';
+import { type Dirent, openAsBlob } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiClient, UploadFileResult } from './api-client.js';
@@ -28,17 +28,26 @@ export interface ImportReport {
   rejected: { identity: string; filename: string; reason: string }[];
 }
 
+/** Whether an entry is a folder or a file, following symbolic links (a tree of links to photos counts). */
+async function entryKind(parent: string, entry: Dirent): Promise<'folder' | 'file' | 'other'> {
+  if (entry.isSymbolicLink()) {
+    const target = await fs.stat(path.join(parent, entry.name)).catch(() => undefined);
+    return target?.isDirectory() ? 'folder' : target?.isFile() ? 'file' : 'other';
+  }
+  return entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+}
+
 /** Files of <dir>/<identity>/ (hidden files and nested folders are skipped). */
 export async function findPhotos(dir: string): Promise<PhotoFile[]> {
   const photos: PhotoFile[] = [];
   const entries = await fs.readdir(dir, { withFileTypes: true });
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    if (entry.name.startsWith('.') || (await entryKind(dir, entry)) !== 'folder') continue;
     const identityDir = path.join(dir, entry.name);
     for (const file of (await fs.readdir(identityDir, { withFileTypes: true })).sort((a, b) =>
       a.name.localeCompare(b.name),
     )) {
-      if (!file.isFile() || file.name.startsWith('.')) continue;
+      if (file.name.startsWith('.') || (await entryKind(identityDir, file)) !== 'file') continue;
       const filePath = path.join(identityDir, file.name);
       photos.push({
         identity: entry.name,

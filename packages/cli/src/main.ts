@@ -1,18 +1,42 @@
 #!/usr/bin/env node
-// The `faceshot` command. Reads FACESHOT_API_URL (default http://127.0.0.1:3000) or --api.
+// The `faceshot` command. Reads FACESHOT_API_URL (default http://127.0.0.1:3000) or --api, and the API
+// key from --api-key, FACESHOT_API_KEY or ./data/api-key (the one `npm start` writes).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@faceshot/shared/config';
 import { ApiClient, ApiError } from './api-client.js';
 import { formatReport, importDirectory } from './import-command.js';
 
 const USAGE = `usage:
-  faceshot import <dir> [--dataset <name>] [--api <url>]
+  faceshot import <dir> [--dataset <name>] [--api <url>] [--api-key <key>]
       Uploads <dir>/<identity>/<photo> files into the dataset (created if missing; default name: the
       folder's name) and prints stored / duplicate / rejected counts per identity.
 
+  faceshot eval --dir <dir> [--model <id>]... [--out <file.json>] [--roc <file.png>] [--seed <n>]
+      Scores models on <dir>/<identity>/<photo> files, side by side: face-detection rate; ROC AUC,
+      accuracy at the model's threshold and EER over same- and different-person pairs; one-shot
+      5-, 20- and all-way identification. --model is faceapi-baseline (the default) or a trained
+      model's id, read from the storage STORAGE/STORAGE_DIR/S3_* name (./data/objects by default).
+      --out writes every number as JSON, --roc one ROC plot of all models. Runs without the API.
+
 environment:
   FACESHOT_API_URL   the API's base URL (default http://127.0.0.1:3000)
+  FACESHOT_API_KEY   the API key, sent as "Authorization: Bearer <key>". Without it and without
+                     --api-key (which other users can see in the process list), the key is read
+                     from ./data/api-key if that file exists: \`npm start\` writes it there.
 `;
+
+/** The first of --api-key, FACESHOT_API_KEY and ./data/api-key; none: no key (an open API). */
+function apiKey(flag: string | undefined): string | undefined {
+  const given = flag ?? process.env.FACESHOT_API_KEY;
+  if (given !== undefined && given.trim() !== '') return given.trim();
+  try {
+    return readFileSync(path.resolve('data', 'api-key'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -21,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
     options: {
       dataset: { type: 'string' },
       api: { type: 'string' },
+      'api-key': { type: 'string' },
+      model: { type: 'string', multiple: true },
+      dir: { type: 'string' },
+      out: { type: 'string' },
+      roc: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -29,13 +59,21 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
+  if (command === 'eval') {
+    const { model, out, roc, seed } = values;
+    const args = { models: model ?? [], dir: values.dir, out, roc, seed, extra: positionals.slice(1) };
+    // Loaded on demand: its face-detection and TensorFlow.js modules take a second to import.
+    const { evalCommand } = await import('./eval-command.js');
+    return evalCommand(args, loadConfig(process.env), process.stdout, process.stderr);
+  }
   if (command !== 'import' || dir === undefined) {
     process.stderr.write(`faceshot: unknown command "${positionals.join(' ')}"\n${USAGE}`);
     return 2;
   }
   const apiUrl = values.api ?? process.env.FACESHOT_API_URL ?? 'http://127.0.0.1:3000';
   const datasetName = values.dataset ?? path.basename(path.resolve(dir));
-  const report = await importDirectory(new ApiClient(apiUrl), path.resolve(dir), datasetName, process.stderr);
+  const client = new ApiClient(apiUrl, apiKey(values['api-key']));
+  const report = await importDirectory(client, path.resolve(dir), datasetName, process.stderr);
   process.stdout.write(formatReport(report));
   return 0;
 }
@@ -45,6 +83,10 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const message = error instanceof ApiError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`faceshot: ${message}\n`);
-    process.exit(1);
+    // Bad input (an unknown option, a bad environment variable) is exit 2, like the usage errors above.
+    const code = (error as { code?: unknown } | null)?.code;
+    const badInput =
+      error instanceof ConfigError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+    process.exit(badInput ? 2 : 1);
   },
 );

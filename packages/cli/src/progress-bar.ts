@@ -1,11 +1,13 @@
-// A one-line progress bar on a terminal; on anything else, a line every 10%.
+// A one-line progress bar on a terminal; on anything else (a log file, CI), a line every 1/steps of
+// the way (every 10% by default).
 
 export class ProgressBar {
-  private lastDecile = -1;
+  private lastStep = -1;
 
   constructor(
     private readonly total: number,
     private readonly out: NodeJS.WriteStream,
+    private readonly steps = 10,
   ) {}
 
   update(done: number, note = ''): void {
@@ -18,9 +20,9 @@ export class ProgressBar {
       if (done >= this.total) this.out.write('\n');
       return;
     }
-    const decile = Math.floor(share * 10);
-    if (decile > this.lastDecile) {
-      this.lastDecile = decile;
+    const step = Math.floor(share * this.steps);
+    if (step > this.lastStep) {
+      this.lastStep = step;
       this.out.write(`${done}/${this.total} (${Math.round(share * 100)}%)\n`);
     }
   }

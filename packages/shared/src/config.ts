@@ -1,5 +1,6 @@
 // The only module that interprets the environment. Each process's main calls `loadConfig(process.env)`
 // once and passes the result down; nothing else reads `process.env`.
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -46,6 +47,30 @@ export interface Limits {
   jsonBodyMaxBytes: number;
 }
 
+export const API_KEY_ROLES = ['read', 'write', 'admin'] as const;
+/** read: GET/HEAD under /v1; write: every method under /v1; admin: also /admin. */
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+export interface ApiKey {
+  /** Names the caller in logs and rate-limit buckets; never a secret. */
+  name: string;
+  role: ApiKeyRole;
+  /** SHA-256 of the secret, hex: the config never holds the secret itself, so logging it leaks nothing. */
+  secretSha256: string;
+}
+
+export interface GatewayConfig {
+  /** `open` turns authentication off (development only); `keys` requires a bearer key on /v1 and /admin. */
+  auth: 'keys' | 'open';
+  keys: ApiKey[];
+  /** Requests per minute per API key (per client address in open mode); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser; empty: no CORS headers at all. `*` allows any. */
+  corsOrigins: string[];
+  /** False: /metrics needs an API key too. */
+  metricsPublic: boolean;
+}
+
 export interface DownloadConfig {
   /** Jobs one downloader process runs at once. */
   concurrency: number;
@@ -86,15 +111,31 @@ export interface Config {
   executableSearchPath: string;
   redis: RedisConfig;
   storage: StorageConfig;
-  api: { host: string; port: number };
+  /** eventsIntervalMs: how often a Server-Sent Events stream re-reads the state it reports. */
+  api: { host: string; port: number; eventsIntervalMs: number };
+  gateway: GatewayConfig;
   log: { level: LogLevel; format: 'json' | 'pretty' | 'auto' };
   jobs: { attempts: number; backoffMs: number; workerConcurrency: number; lockDurationMs: number };
   shutdownGraceMs: number;
   limits: Limits;
   download: DownloadConfig;
   extract: ExtractConfig;
+  predict: PredictConfig;
   /** Where uploads and downloads are spooled while they are hashed and checked. */
   tempDir: string;
+}
+
+export interface PredictConfig {
+  /** Face-detection threads of one predictor process. */
+  threads: number;
+  /** How long the API waits for an identify/verify/enrol job before answering 504. */
+  timeoutMs: number;
+  /** Models (with their galleries) a predictor keeps loaded; least recently used ones are dropped. */
+  cacheModels: number;
+  /** Distance threshold of the faceapi-baseline model (face-api's documented 0.6). */
+  baselineThreshold: number;
+  /** Galleries with at least this many photos are searched with the approximate (HNSW) index. */
+  annMinPhotos: number;
 }
 
 /** A bad environment variable; the message names it and says what is expected. */
@@ -244,6 +285,88 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   }
 }
 
+/** What a bearer token may hold (RFC 6750 b64token), at least 16 characters. */
+export const API_KEY_SECRET_PATTERN = /^[A-Za-z0-9._~+/-]{16,256}=*$/;
+
+export function hashApiKeySecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** API_KEYS: comma-separated `name:role:secret`. Errors name the entry, never echo its secret. */
+function apiKeys(env: Env): ApiKey[] {
+  const entries = text(env, 'API_KEYS', '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const names = new Set<string>();
+  const digests = new Set<string>();
+  return entries.map((entry, index) => {
+    const [name = '', role = '', ...rest] = entry.split(':');
+    const secret = rest.join(':');
+    // Only a well-formed name is echoed: a pasted bare secret must not end up in a log.
+    const namePattern = /^[A-Za-z0-9_.-]{1,64}$/;
+    if (rest.length === 0 || !namePattern.test(name)) {
+      throw new ConfigError(
+        'API_KEYS',
+        `entry ${index + 1}: must be name:role:secret with a name of 1-64 letters, digits, "_", "." or "-"`,
+      );
+    }
+    const where = `entry ${index + 1} ("${name}")`;
+    if (!(API_KEY_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('API_KEYS', `${where}: role must be one of ${API_KEY_ROLES.join(', ')}`);
+    }
+    if (!API_KEY_SECRET_PATTERN.test(secret)) {
+      throw new ConfigError(
+        'API_KEYS',
+        `${where}: the secret must be 16-256 characters from A-Z a-z 0-9 . _ ~ + / - (e.g. openssl rand -hex 32)`,
+      );
+    }
+    const secretSha256 = hashApiKeySecret(secret);
+    if (names.has(name)) throw new ConfigError('API_KEYS', `${where}: the name is used twice`);
+    if (digests.has(secretSha256))
+      throw new ConfigError('API_KEYS', `${where}: the secret is used by another key`);
+    names.add(name);
+    digests.add(secretSha256);
+    return { name, role: role as ApiKeyRole, secretSha256 };
+  });
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = text(env, name, '');
+  if (raw === '') return [];
+  return raw.split(',').map((part) => {
+    const origin = part.trim().replace(/\/$/, '');
+    if (origin === '*') return origin;
+    try {
+      const url = new URL(origin);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin) return origin;
+    } catch {
+      // reported below
+    }
+    throw new ConfigError(
+      name,
+      `must be * or a comma-separated list of origins like https://app.example.org (got "${part.trim()}")`,
+    );
+  });
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name, fallback ? 'true' : 'false').toLowerCase();
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function gateway(env: Env): GatewayConfig {
+  return {
+    auth: oneOf(env, 'API_AUTH', ['keys', 'open'], 'keys'),
+    keys: apiKeys(env),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    metricsPublic: flag(env, 'METRICS_PUBLIC', true),
+  };
+}
+
 const MiB = 1024 * 1024;
 
 /** Reads and validates every setting. Throws ConfigError naming the first bad variable. */
@@ -264,7 +387,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     executableSearchPath: env.PATH ?? '',
     redis: { ...redisUrl(env), prefix },
     storage,
-    api: { host: text(env, 'API_HOST', '127.0.0.1'), port: integer(env, 'API_PORT', 3000, 1, 65535) },
+    api: {
+      host: text(env, 'API_HOST', '127.0.0.1'),
+      port: integer(env, 'API_PORT', 3000, 1, 65535),
+      eventsIntervalMs: integer(env, 'EVENTS_INTERVAL_MS', 500, 50, 60_000),
+    },
+    gateway: gateway(env),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
@@ -301,6 +429,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       graySize: integer(env, 'GRAY_SIZE', 80, 16, 512),
       margin: decimal(env, 'FACE_MARGIN', 0.3, 0, 2),
       keepPerIdentity: integer(env, 'CURATE_KEEP_PER_IDENTITY', 20, 1, 10_000),
+    },
+    predict: {
+      threads: integer(env, 'PREDICT_THREADS', Math.max(1, os.availableParallelism()), 1, 64),
+      timeoutMs: integer(env, 'PREDICT_TIMEOUT_MS', 30_000, 100, 600_000),
+      cacheModels: integer(env, 'PREDICT_CACHE_MODELS', 8, 1, 1000),
+      baselineThreshold: decimal(env, 'BASELINE_THRESHOLD', 0.6, 0.01, 2),
+      annMinPhotos: integer(env, 'GALLERY_ANN_MIN_PHOTOS', 20_000, 1, 100_000_000),
     },
     tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };

@@ -1,16 +1,20 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import type { Config } from './config.js';
 
 export type { Logger } from 'pino';
 
-/** JSON lines by default; human-readable when LOG_FORMAT=pretty, or =auto and stdout is a terminal. */
+/**
+ * JSON lines by default; human-readable when LOG_FORMAT=pretty, or =auto and stdout is a terminal.
+ * `destination` replaces stdout for JSON lines (tests read what was logged).
+ */
 export function createLogger(
   log: Config['log'],
   bindings: Record<string, string> = {},
   isTerminal: boolean = process.stdout.isTTY === true,
+  destination?: DestinationStream,
 ): Logger {
   const pretty = log.format === 'pretty' || (log.format === 'auto' && isTerminal);
-  return pino({
+  const options: LoggerOptions = {
     level: log.level,
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -22,7 +26,8 @@ export function createLogger(
           },
         }
       : {}),
-  });
+  };
+  return destination === undefined || pretty ? pino(options) : pino(options, destination);
 }
 
 /** What a job log line names so a run can be followed across processes. */

@@ -27,6 +27,11 @@ export async function runMain(name: string, main: Main): Promise<void> {
   try {
     started = await main(config, logger);
   } catch (error) {
+    // Some settings are only checked by the role that uses them (API_KEYS by the API).
+    if (error instanceof ConfigError) {
+      process.stderr.write(`faceshot ${name}: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`faceshot ${name}: could not start: ${message}\n`);
     process.exit(1);

@@ -89,6 +89,7 @@ export function startWorkerRole(runtime: Runtime, role: Role, stages: readonly S
       concurrency: stage.concurrency ?? config.jobs.workerConcurrency,
       lockDurationMs: config.jobs.lockDurationMs,
       logger: roleLogger,
+      childJobOptions: defaultJobOptions(config.jobs),
     });
     return { worker, connection };
   });

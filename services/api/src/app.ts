@@ -1,22 +1,41 @@
 // The HTTP gateway as a Fastify instance, built from its dependencies so tests can run it in-process.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config, Limits } from '@faceshot/shared/config';
+import type { Config, GatewayConfig, Limits } from '@faceshot/shared/config';
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
+import { PipelineRepository } from '@faceshot/shared/datasets/pipeline-repository';
+import { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { Logger } from '@faceshot/shared/logger';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
+import { JobWaiter } from '@faceshot/shared/queues/job-waiter';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawServerDefault,
+  type RouteOptions,
+} from 'fastify';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { registerAdminBoard } from './gateway/admin-board.js';
+import { ApiKeyring, assertAuthConfigured, publicRoutes, registerAuth } from './gateway/auth.js';
+import { registerCors } from './gateway/cors.js';
+import { registerMetrics, registerMetricsHooks } from './gateway/metrics.js';
+import { registerDocsUi, registerOpenApi } from './gateway/openapi.js';
+import { registerRateLimit } from './gateway/rate-limit.js';
 import { registerProblemHandlers } from './problem.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { faceRoutes } from './routes/faces.js';
 import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identities.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
+import { pipelineRoutes } from './routes/pipelines.js';
+import { predictionRoutes } from './routes/predictions.js';
+import { webPageRoutes } from './web/web-page.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -28,6 +47,16 @@ export interface ApiDependencies {
   limits: Limits;
   extract: Config['extract'];
   tempDir: string;
+  /** Auth, rate limit, CORS, metrics access. */
+  gateway: GatewayConfig;
+  /** The metrics' queue-event listeners open connections of their own (they block on Redis). */
+  redisUrl: string;
+  /** The deployment's key prefix, for queue events and rate-limit counters. */
+  redisPrefix: string;
+  /** Synchronous identify/verify/enrol: how long to wait for the predictor. */
+  predict: Config['predict'];
+  /** How often live progress streams re-read state. */
+  eventsIntervalMs: number;
 }
 
 export type ApiInstance = FastifyInstance<
@@ -38,7 +67,13 @@ export type ApiInstance = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-export async function buildApi(deps: ApiDependencies): Promise<ApiInstance> {
+export interface BuildOptions {
+  /** Sees every route as it is added (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}): Promise<ApiInstance> {
+  assertAuthConfigured(deps.gateway);
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
     loggerInstance,
@@ -46,9 +81,39 @@ export async function buildApi(deps: ApiDependencies): Promise<ApiInstance> {
     // Behind compose or a proxy the client address is in X-Forwarded-For.
     trustProxy: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   registerProblemHandlers(app);
+  if (deps.gateway.auth === 'open') {
+    deps.logger.warn(
+      'API_AUTH=open: NO API KEY IS CHECKED. Anyone who can reach this port can read, change and delete every dataset and model and use /admin/queues. Development only; set API_KEYS and API_AUTH=keys.',
+    );
+  }
+  // Order matters: hooks first (they reach only routes added after them), CORS before auth (preflights
+  // carry no key), auth before the rate limit (which counts per key), OpenAPI before any route.
+  const isPublic = publicRoutes(deps.gateway);
+  const metrics = new Registry();
+  registerMetricsHooks(app, metrics);
+  await registerOpenApi(app, deps.gateway, isPublic);
+  await registerCors(app, deps.gateway.corsOrigins);
+  if (deps.gateway.auth === 'keys') registerAuth(app, new ApiKeyring(deps.gateway.keys), isPublic);
+  await registerRateLimit(app, {
+    redis: deps.redis,
+    prefix: deps.redisPrefix,
+    perMinute: deps.gateway.rateLimitPerMinute,
+    isPublic,
+  });
+  await registerDocsUi(app);
+  registerMetrics(app, metrics, {
+    queues: deps.queues,
+    redis: deps.redis,
+    redisUrl: deps.redisUrl,
+    redisPrefix: deps.redisPrefix,
+    logger: deps.logger,
+  });
+  await registerAdminBoard(app, deps.queues);
+  await app.register(webPageRoutes);
   await app.register(healthRoutes, { redis: deps.redis, store: deps.store, checkTimeoutMs: 3_000 });
-  await app.register(jobRoutes, { queues: deps.queues });
+  await app.register(jobRoutes, { queues: deps.queues, eventsIntervalMs: deps.eventsIntervalMs });
   await app.register(multipart, {
     preservePath: true,
     throwFileSizeLimit: false,
@@ -67,17 +132,45 @@ export async function buildApi(deps: ApiDependencies): Promise<ApiInstance> {
     limits: deps.limits,
     tempDir: deps.tempDir,
   });
+  const galleries = new GalleryRepository(deps.redis, deps.redisPrefix);
   await app.register(modelRoutes, {
     models: deps.models,
     datasets: deps.datasets,
     store: deps.store,
     queues: deps.queues,
+    galleries,
+    baselineThreshold: deps.predict.baselineThreshold,
   });
   await app.register(faceRoutes, {
     datasets: deps.datasets,
     store: deps.store,
     queues: deps.queues,
     extract: deps.extract,
+  });
+  // identify, verify and gallery writes wait for the predictor's answer over the queues.
+  const waiter = new JobWaiter(deps.queues, deps.redisUrl, deps.redisPrefix);
+  app.addHook('onClose', () => waiter.close());
+  const uploads = {
+    imageMaxBytes: deps.limits.imageMaxBytes,
+    imageMaxPixels: deps.limits.imageMaxPixels,
+    tempDir: deps.tempDir,
+  };
+  const synchronous = {
+    models: deps.models,
+    store: deps.store,
+    waiter,
+    uploads,
+    timeoutMs: deps.predict.timeoutMs,
+  };
+  await app.register(predictionRoutes, synchronous);
+  await app.register(identityRoutes, { ...synchronous, galleries });
+  await app.register(pipelineRoutes, {
+    pipelines: new PipelineRepository(deps.redis, deps.redisPrefix),
+    models: deps.models,
+    datasets: deps.datasets,
+    queues: deps.queues,
+    extract: deps.extract,
+    eventIntervalMs: deps.eventsIntervalMs,
   });
   return app;
 }

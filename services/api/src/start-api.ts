@@ -12,6 +12,11 @@ export function apiDependenciesOf(runtime: Runtime): ApiDependencies {
     limits: runtime.config.limits,
     extract: runtime.config.extract,
     tempDir: runtime.config.tempDir,
+    gateway: runtime.config.gateway,
+    redisUrl: runtime.config.redis.url,
+    redisPrefix: runtime.config.redis.prefix,
+    predict: runtime.config.predict,
+    eventsIntervalMs: runtime.config.api.eventsIntervalMs,
   };
 }
 

@@ -17,11 +17,30 @@ export async function readFaceRecords(store: ObjectStore, datasetId: string): Pr
   return records;
 }
 
+/** A pipeline's extraction: one extract job per photo without a face record, run before curating. */
+async function extractNewPhotos(
+  deps: { store: ObjectStore; datasets: DatasetRepository },
+  datasetId: string,
+  context: StageContext,
+): Promise<void> {
+  const extracted = new Set<string>();
+  for await (const object of deps.store.list(`${storageKeys.datasetPrefix(datasetId)}records/`)) {
+    extracted.add(object.key.slice(object.key.lastIndexOf('/') + 1).replace(/\.json$/, ''));
+  }
+  const images = (await deps.datasets.images(datasetId)).filter((image) => !extracted.has(image.sha256));
+  context.log.info({ photos: images.length, alreadyExtracted: extracted.size }, 'extracting before curation');
+  await context.childrenFirst(
+    'extract',
+    images.map((image) => ({ datasetId, identity: image.identity, rawKey: image.key, sha256: image.sha256 })),
+  );
+}
+
 export function createCurateStage(deps: { store: ObjectStore; datasets: DatasetRepository }) {
   return async (payload: PayloadOf<'curate'>, context: StageContext): Promise<ResultOf<'curate'>> => {
     const { datasetId, keepPerIdentity } = payload;
     if ((await deps.datasets.get(datasetId)) === undefined)
       throw new PermanentJobError(`dataset "${datasetId}" does not exist`);
+    if (payload.extractFirst === true) await extractNewPhotos(deps, datasetId, context);
     const records = await readFaceRecords(deps.store, datasetId);
     const curation = curateDataset(datasetId, records, await deps.datasets.faceOverrides(datasetId), {
       ...DEFAULT_CURATION,

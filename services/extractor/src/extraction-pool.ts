@@ -1,24 +1,35 @@
 // A fixed pool of extraction threads; one task per thread at a time, the rest wait in order.
 import { Worker } from 'node:worker_threads';
-import type { ExtractionOptions, ExtractionResult } from './face-extraction.js';
+import type { ExtractionOptions, ExtractionResult, PhotoFacesResult } from './face-extraction.js';
+
+/** What a thread is asked: the primary face as extraction stores it, or a photo's faces for prediction. */
+export type ThreadMode = 'extract' | 'faces-all' | 'faces-primary';
+type ThreadResult = ExtractionResult | PhotoFacesResult;
 
 interface Task {
   bytes: Buffer;
-  resolve(result: ExtractionResult): void;
+  mode: ThreadMode;
+  resolve(result: ThreadResult): void;
   reject(error: Error): void;
 }
 
 interface ThreadReply {
   id: number;
-  result?: ExtractionResult;
+  result?: ThreadResult;
   error?: string;
   backend?: string;
 }
 
 /** Structured cloning turns Buffers into Uint8Arrays; give the caller Buffers back. */
-function revive(result: ExtractionResult): ExtractionResult {
-  if (result.outcome !== 'face') return result;
-  return { ...result, facePng: Buffer.from(result.facePng), grayPng: Buffer.from(result.grayPng) };
+function revive(result: ThreadResult): ThreadResult {
+  if (result.outcome === 'face')
+    return { ...result, facePng: Buffer.from(result.facePng), grayPng: Buffer.from(result.grayPng) };
+  if (result.outcome === 'faces')
+    return {
+      ...result,
+      faces: result.faces.map((face) => ({ ...face, facePng: Buffer.from(face.facePng) })),
+    };
+  return result;
 }
 
 /** A photo that takes longer than this is abandoned and its thread replaced (a wedged thread). */
@@ -53,10 +64,20 @@ export class ExtractionPool {
     this.idle.push(worker);
   }
 
+  /** The photo's primary face, aligned and cropped, as the extract stage stores it. */
   extract(bytes: Buffer): Promise<ExtractionResult> {
+    return this.run(bytes, 'extract') as Promise<ExtractionResult>;
+  }
+
+  /** Every face of the photo, or only its primary face, for identification and enrolment. */
+  faces(bytes: Buffer, which: 'all' | 'primary'): Promise<PhotoFacesResult> {
+    return this.run(bytes, which === 'all' ? 'faces-all' : 'faces-primary') as Promise<PhotoFacesResult>;
+  }
+
+  private run(bytes: Buffer, mode: ThreadMode): Promise<ThreadResult> {
     if (this.closed) return Promise.reject(new Error('extraction pool is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ bytes, resolve, reject });
+      this.waiting.push({ bytes, mode, resolve, reject });
       this.dispatch();
     });
   }
@@ -72,7 +93,7 @@ export class ExtractionPool {
       );
       this.running.set(worker, { id, task, timer });
       const copy = new Uint8Array(task.bytes);
-      worker.postMessage({ id, bytes: copy }, [copy.buffer]);
+      worker.postMessage({ id, mode: task.mode, bytes: copy }, [copy.buffer]);
     }
   }
 

@@ -2,10 +2,12 @@
 // bytes sent by the pool. Keeps tfjs off the main thread, where BullMQ renews job locks.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadFaceEngine } from '@faceshot/shared/vision/face-engine';
-import { type ExtractionOptions, extractFace } from './face-extraction.js';
+import type { ThreadMode } from './extraction-pool.js';
+import { type ExtractionOptions, extractFace, extractPhotoFaces } from './face-extraction.js';
 
 export interface ThreadRequest {
   id: number;
+  mode: ThreadMode;
   bytes: Uint8Array;
 }
 
@@ -15,11 +17,16 @@ const engine = loadFaceEngine();
 parentPort?.on('message', (request: ThreadRequest) => {
   void (async () => {
     try {
-      const result = await extractFace(
-        await engine,
-        Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength),
-        options,
-      );
+      const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
+      const result =
+        request.mode === 'extract'
+          ? await extractFace(await engine, bytes, options)
+          : await extractPhotoFaces(
+              await engine,
+              bytes,
+              options,
+              request.mode === 'faces-all' ? 'all' : 'primary',
+            );
       parentPort?.postMessage({ id: request.id, result, backend: (await engine).backend });
     } catch (error) {
       parentPort?.postMessage({

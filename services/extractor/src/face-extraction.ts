@@ -127,26 +127,12 @@ async function padRgb(image: RgbImage, pad: number, extendWith: 'copy' | 'mirror
   return { data, width: image.width + 2 * pad, height: image.height + 2 * pad };
 }
 
-export async function extractFace(
+/** Every face found in a photo, with the padded-border cascade when the plain pass finds none. */
+async function findFaces(
   engine: FaceEngine,
-  bytes: Buffer,
+  image: RgbImage,
   options: ExtractionOptions,
-): Promise<ExtractionResult> {
-  let image: RgbImage;
-  try {
-    image = await decodeToRgb(bytes, options.maxPixels);
-  } catch (error) {
-    if (error instanceof ImageRejectedError)
-      return { outcome: 'rejected', reason: error.reason, faceCount: 0 };
-    throw error;
-  }
-  if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
-    return {
-      outcome: 'no-face',
-      reason: `photo is ${image.width}x${image.height}, too small to hold a face (at least ${MIN_PHOTO_SIDE} px a side)`,
-      faceCount: 0,
-    };
-  }
+): Promise<{ faces: DetectedFace[]; padded: boolean }> {
   const shrink = Math.min(1, options.detectionMaxSide / Math.max(image.width, image.height));
   const detectionImage = shrink < 1 ? await resizeRgb(image, shrink) : image;
   const detect = { detector: options.detector, minConfidence: options.minConfidence };
@@ -167,14 +153,45 @@ export async function extractFace(
     ).map((face) => scaled(face, 1 / shrink, pad));
     padded = faces.length > 0;
   }
-  const primary = choosePrimaryFace(faces, image.width, image.height);
-  if (primary === undefined) {
+  return { faces, padded };
+}
+
+type Decoded = { image: RgbImage } | { outcome: 'no-face' | 'rejected'; reason: string; faceCount: 0 };
+
+async function decodePhoto(bytes: Buffer, options: ExtractionOptions): Promise<Decoded> {
+  let image: RgbImage;
+  try {
+    image = await decodeToRgb(bytes, options.maxPixels);
+  } catch (error) {
+    if (error instanceof ImageRejectedError)
+      return { outcome: 'rejected', reason: error.reason, faceCount: 0 };
+    throw error;
+  }
+  if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
     return {
       outcome: 'no-face',
-      reason: `no face found (detector ${options.detector}, also with padded borders and the tiny detector)`,
+      reason: `photo is ${image.width}x${image.height}, too small to hold a face (at least ${MIN_PHOTO_SIDE} px a side)`,
       faceCount: 0,
     };
   }
+  return { image };
+}
+
+function noFaceReason(options: ExtractionOptions): string {
+  return `no face found (detector ${options.detector}, also with padded borders and the tiny detector)`;
+}
+
+export async function extractFace(
+  engine: FaceEngine,
+  bytes: Buffer,
+  options: ExtractionOptions,
+): Promise<ExtractionResult> {
+  const decoded = await decodePhoto(bytes, options);
+  if (!('image' in decoded)) return decoded;
+  const { image } = decoded;
+  const { faces, padded } = await findFaces(engine, image, options);
+  const primary = choosePrimaryFace(faces, image.width, image.height);
+  if (primary === undefined) return { outcome: 'no-face', reason: noFaceReason(options), faceCount: 0 };
   const crop = await alignAndCrop(image, primary.box, primary.landmarks, options);
   return {
     outcome: 'face',
@@ -194,4 +211,54 @@ export async function extractFace(
       detector: options.detector,
     },
   };
+}
+
+/** One face of a photo as prediction needs it: where it is, its descriptor and its aligned crops. */
+export interface PhotoFace {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  descriptor: number[];
+  /** faceSize × faceSize colour PNG (kept as a gallery reference photo). */
+  facePng: Buffer;
+  /** graySize × graySize grey pixels, row-major (the seed network's input). */
+  grayPixels: Uint8Array;
+}
+
+export type PhotoFacesResult =
+  | { outcome: 'faces'; faces: PhotoFace[]; imageWidth: number; imageHeight: number }
+  | { outcome: 'no-face'; reason: string; faceCount: 0 }
+  | { outcome: 'rejected'; reason: string; faceCount: 0 };
+
+/**
+ * The faces of a photo for identification: every face (largest first), or only the primary one
+ * (the large face nearest the centre, as extraction chooses it).
+ */
+export async function extractPhotoFaces(
+  engine: FaceEngine,
+  bytes: Buffer,
+  options: ExtractionOptions,
+  which: 'all' | 'primary',
+): Promise<PhotoFacesResult> {
+  const decoded = await decodePhoto(bytes, options);
+  if (!('image' in decoded)) return decoded;
+  const { image } = decoded;
+  const { faces } = await findFaces(engine, image, options);
+  const primary = choosePrimaryFace(faces, image.width, image.height);
+  if (primary === undefined) return { outcome: 'no-face', reason: noFaceReason(options), faceCount: 0 };
+  const chosen =
+    which === 'primary'
+      ? [primary]
+      : [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  const result: PhotoFace[] = [];
+  for (const face of chosen) {
+    const crop = await alignAndCrop(image, face.box, face.landmarks, options);
+    result.push({
+      box: face.box,
+      score: face.score,
+      descriptor: face.descriptor,
+      facePng: crop.facePng,
+      grayPixels: new Uint8Array(crop.grayPixels),
+    });
+  }
+  return { outcome: 'faces', faces: result, imageWidth: image.width, imageHeight: image.height };
 }

@@ -1,7 +1,41 @@
+import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
+import { extractionOptions } from '@faceshot/extractor/face-extraction';
+import { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { StageFactory } from '@faceshot/shared/runtime';
+import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { createEnrolStage } from './enrol-stage.js';
+import { ModelServing } from './model-serving.js';
+import { createPredictStage } from './predict-stage.js';
 
 /**
- * The queues this role consumes (predict,enrol) and the stage function for each. The stage logic lands
- * with issue #6; until then the role connects, stays idle and takes no jobs from these queues.
+ * The predictor consumes the predict queue (identify, verify) and the enrol queue (every gallery
+ * change). Face detection runs on its own pool of threads (PREDICT_THREADS) so tfjs never blocks the
+ * event loop; models and galleries stay loaded between jobs (PREDICT_CACHE_MODELS).
  */
-export const predictorStages: StageFactory = () => [];
+export const predictorStages: StageFactory = (runtime) => {
+  const { config } = runtime;
+  const pool = new ExtractionPool(config.predict.threads, extractionOptions(config.extract, config.limits));
+  const galleries = new GalleryRepository(runtime.producerRedis, config.redis.prefix);
+  const serving = new ModelServing({
+    store: runtime.store,
+    models: runtime.models,
+    galleries,
+    loadTensorflow: loadTrainingTensorflow,
+    cacheModels: config.predict.cacheModels,
+    baselineThreshold: config.predict.baselineThreshold,
+    annMinPhotos: config.predict.annMinPhotos,
+  });
+  runtime.closers.push(async () => {
+    serving.clear();
+    await pool.close();
+  });
+  const faces = (bytes: Buffer, which: 'all' | 'primary') => pool.faces(bytes, which);
+  return [
+    {
+      queue: 'predict',
+      processor: createPredictStage({ store: runtime.store, serving, faces }),
+      concurrency: config.predict.threads * 2,
+    },
+    { queue: 'enrol', processor: createEnrolStage({ store: runtime.store, serving, galleries, faces }) },
+  ];
+};

@@ -17,6 +17,7 @@ import {
   startWorkerRole,
 } from '@faceshot/shared/runtime';
 import { pairsStages } from '@faceshot/trainer/stages';
+import { withDevApiKey } from './dev-api-key.js';
 import { resolveRedis } from './embedded-redis.js';
 import { startRoleProcess } from './role-process.js';
 
@@ -42,8 +43,10 @@ export async function startStandalone(
   env: Env,
   redisProbeUrl?: string,
 ): Promise<RunningStandalone> {
-  const redis = await resolveRedis(baseConfig, logger, redisProbeUrl);
-  const config: Config = { ...baseConfig, redis: { ...baseConfig.redis, url: redis.url } };
+  // First: if the key file cannot be written, nothing has been started that would need stopping.
+  const keyedConfig = await withDevApiKey(baseConfig, logger);
+  const redis = await resolveRedis(keyedConfig, logger, redisProbeUrl);
+  const config: Config = { ...keyedConfig, redis: { ...keyedConfig.redis, url: redis.url } };
   let runtime: Runtime;
   try {
     runtime = await createRuntime(config, logger);

@@ -38,6 +38,10 @@ export async function startApiStack(
     STORAGE_DIR: path.join(root, 'objects'),
     TEMP_DIR: path.join(root, 'tmp'),
     LOG_LEVEL: 'silent',
+    // Tests of other features need no keys and poll jobs fast (waitForJob: 20 requests a second), so
+    // neither auth nor the rate limit; the gateway tests turn both on with real API_KEYS.
+    API_AUTH: 'open',
+    RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
   const runtime = await createRuntime(config, createLogger(config.log));

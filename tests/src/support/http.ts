@@ -23,13 +23,14 @@ export async function waitForJob(
   timeoutMs = 15_000,
 ): Promise<JsonResponse> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // Quick at first (most test jobs take milliseconds), then at most once a second.
+  for (let poll = 0; ; poll++) {
     const response = await getJson(`${baseUrl}/v1/jobs/${queue}/${encodeURIComponent(id)}`);
     assert.equal(response.status, 200, JSON.stringify(response.body));
     if (response.body.state === 'completed' || response.body.state === 'failed') return response;
     if (Date.now() > deadline)
       assert.fail(`job ${queue}/${id} still ${String(response.body.state)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 1.5 ** poll)));
   }
 }
 

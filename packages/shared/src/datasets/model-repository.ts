@@ -3,6 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+/**
+ * The built-in model: face-api's pretrained 128-d descriptor compared by Euclidean distance. It needs
+ * no training, so one-shot identification works from the first enrolled photo.
+ */
+export const BASELINE_MODEL_ID = 'faceapi-baseline';
+
 export interface ModelEntry {
   id: string;
   datasetId: string;
@@ -10,6 +16,8 @@ export interface ModelEntry {
   pairsId: string;
   pairsJobId: string;
   trainJobId: string;
+  /** The job that enrols the dataset's identities into the gallery after training. */
+  enrolJobId?: string;
   createdAt: string;
 }
 

@@ -6,6 +6,7 @@ import {
   equalErrorRate,
   oneShotAccuracy,
   rocAuc,
+  rocCurve,
 } from './verification-metrics.js';
 
 const pair = (distance: number, same: boolean) => ({ distance, same });
@@ -40,6 +41,37 @@ it('finds the threshold with the best accuracy', () => {
 it('computes the equal error rate', () => {
   assert.equal(equalErrorRate([pair(0.1, true), pair(0.2, true), pair(0.8, false), pair(0.9, false)]), 0);
   assert.equal(equalErrorRate([pair(0.1, true), pair(0.3, false), pair(0.4, true), pair(0.9, false)]), 0.5);
+});
+
+it('traces the ROC curve from (0, 0) to (1, 1), one point per distinct distance', () => {
+  const curve = rocCurve([
+    pair(0.1, true),
+    pair(0.3, false),
+    pair(0.4, true),
+    pair(0.4, false),
+    pair(0.9, false),
+  ]);
+  assert.deepEqual(
+    curve.map((point) => [point.threshold, point.falsePositiveRate, point.truePositiveRate]),
+    [
+      [0.1 - 1e-6, 0, 0],
+      [0.1, 0, 0.5],
+      [0.3, 1 / 3, 0.5],
+      [0.4, 2 / 3, 1],
+      [0.9, 1, 1],
+    ],
+  );
+  assert.deepEqual(rocCurve([pair(0.1, true)]), []);
+});
+
+it('computes the equal error rate of many pairs in one sweep', () => {
+  // 20,000 pairs per class (a per-threshold scan would take seconds): same-person distances spread
+  // evenly over [0, 1), different-person ones over [0.5, 1.5); the rates cross at 0.75, both 25%.
+  const pairs = Array.from({ length: 40_000 }, (_, index) =>
+    index % 2 === 0 ? pair(index / 40_000, true) : pair(0.5 + index / 40_000, false),
+  );
+  const rate = equalErrorRate(pairs);
+  assert.ok(Math.abs(rate - 0.25) < 1e-3, `EER ${rate}`);
 });
 
 it('scores one-shot N-way identification, reproducibly', () => {

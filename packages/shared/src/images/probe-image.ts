@@ -26,7 +26,11 @@ export interface ImageInfo {
 
 /** The bytes are not an acceptable photo; `reason` is shown to the user as is. */
 export class ImageRejectedError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** `too-large`: a readable image over the pixel limit (HTTP 413); `format`: not a usable image (415). */
+    readonly kind: 'format' | 'too-large' = 'format',
+  ) {
     super(reason);
     this.name = 'ImageRejectedError';
   }
@@ -36,6 +40,7 @@ function withinPixelLimit(width: number, height: number, maxPixels: number): voi
   if (width * height > maxPixels) {
     throw new ImageRejectedError(
       `image is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels} (IMAGE_MAX_PIXELS)`,
+      'too-large',
     );
   }
 }

@@ -56,7 +56,12 @@ const ExtractResult = Type.Object({
 });
 
 const CuratePayload = Type.Object(
-  { datasetId: IdSchema, keepPerIdentity: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  {
+    datasetId: IdSchema,
+    keepPerIdentity: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** Pipelines: first extract every photo of the dataset that has no face record yet (child jobs). */
+    extractFirst: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 const CurateResult = Type.Object({
@@ -96,38 +101,120 @@ const TrainResult = Type.Object({
   metrics: Type.Record(Type.String(), Type.Number()),
 });
 
+const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
+const ModelRef = Type.String({ minLength: 1, maxLength: 64, description: 'A model id or faceapi-baseline' });
+
 const PredictPayload = Type.Object(
   {
-    modelId: IdSchema,
+    modelId: ModelRef,
     task: Type.Union([Type.Literal('identify'), Type.Literal('verify')]),
+    /** identify: one photo; verify: two. */
     imageKeys: Type.Array(StorageKey, { minItems: 1, maxItems: 2 }),
     topK: Type.Integer({ minimum: 1, maximum: 100 }),
+    /** identify: every face of the photo, or only its primary (large, central) face. */
+    faces: Type.Union([Type.Literal('all'), Type.Literal('primary')]),
     threshold: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Epoch ms after which nobody waits for the answer: the worker skips the job. */
+    deadline: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
+const Match = Type.Object({
+  identity: Type.String(),
+  distance: Type.Number(),
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+});
+const IdentifiedFace = Type.Object({
+  box: Box,
+  /** The nearest identity, or "unknown" when its distance is above the threshold. */
+  identity: Type.String(),
+  distance: Type.Union([Type.Number(), Type.Null()]),
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  matches: Type.Array(Match),
+});
 const PredictResult = Type.Object({
-  faces: Type.Array(
+  modelId: Type.String(),
+  threshold: Type.Number(),
+  /** Set when a photo could not be used: which photo (0 or 1) and why. */
+  problem: Type.Optional(
     Type.Object({
-      box: Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() }),
-      matches: Type.Array(
-        Type.Object({ identity: Type.String(), distance: Type.Number(), score: Type.Number() }),
-      ),
-      identity: Type.String(),
+      kind: Type.Union([Type.Literal('no-face'), Type.Literal('rejected'), Type.Literal('expired')]),
+      photo: Type.Integer({ minimum: 0 }),
+      reason: Type.String(),
     }),
   ),
-  threshold: Type.Number(),
+  faces: Type.Optional(Type.Array(IdentifiedFace)),
+  galleryIdentities: Type.Optional(Type.Integer({ minimum: 0 })),
+  verification: Type.Optional(
+    Type.Object({
+      same: Type.Boolean(),
+      distance: Type.Number(),
+      score: Type.Number(),
+      boxes: Type.Array(Box),
+    }),
+  ),
 });
 
-const EnrolPayload = Type.Object(
-  {
-    modelId: IdSchema,
-    identity: Identity,
-    imageKeys: Type.Array(StorageKey, { minItems: 1, maxItems: 100 }),
-  },
-  { additionalProperties: false },
-);
-const EnrolResult = Type.Object({ identity: Type.String(), embeddings: Type.Integer({ minimum: 0 }) });
+const EnrolPayload = Type.Union([
+  Type.Object(
+    {
+      action: Type.Literal('enrol'),
+      modelId: ModelRef,
+      identity: Identity,
+      imageKeys: Type.Array(StorageKey, { minItems: 1, maxItems: 100 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      action: Type.Literal('enrol-dataset'),
+      modelId: ModelRef,
+      datasetId: IdSchema,
+      /** Reference photos per identity, the most typical first; 0 = every kept face. */
+      photosPerIdentity: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { action: Type.Literal('rename'), modelId: ModelRef, identity: Identity, newIdentity: Identity },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { action: Type.Literal('delete'), modelId: ModelRef, identity: Identity },
+    { additionalProperties: false },
+  ),
+]);
+const EnrolResult = Type.Object({
+  action: Type.String(),
+  outcome: Type.Union([
+    Type.Literal('enrolled'),
+    Type.Literal('no-face'),
+    Type.Literal('renamed'),
+    Type.Literal('deleted'),
+    Type.Literal('missing'),
+    Type.Literal('taken'),
+  ]),
+  identity: Type.Optional(Type.String()),
+  /** Photos added to the gallery by this job. */
+  enrolled: Type.Integer({ minimum: 0 }),
+  identities: Type.Optional(Type.Integer({ minimum: 0 })),
+  photos: Type.Optional(
+    Type.Array(
+      Type.Object({
+        photo: Type.Integer({ minimum: 0 }),
+        outcome: Type.Union([
+          Type.Literal('enrolled'),
+          Type.Literal('duplicate'),
+          Type.Literal('no-face'),
+          Type.Literal('rejected'),
+        ]),
+        reason: Type.Optional(Type.String()),
+        box: Type.Optional(Box),
+      }),
+    ),
+  ),
+  deletedPhotos: Type.Optional(Type.Integer({ minimum: 0 })),
+});
 
 interface QueueSchemas {
   payload: TSchema;

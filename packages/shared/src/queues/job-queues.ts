@@ -1,6 +1,6 @@
 // The producer side of every queue: validated enqueueing and status look-ups. Used by the API and by
 // stages that fan out work. One shared fail-fast Redis connection serves every Queue object.
-import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
+import { type FlowJob, FlowProducer, type Job, type JobNode, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseWithSchema } from '../schema.js';
 import { type PayloadOf, type QueueName, queueSchemas } from './definitions.js';
@@ -30,6 +30,27 @@ export function toJobStatus(queue: QueueName, job: Job, state: string): JobStatu
   if (known === 'completed') status.result = job.returnvalue;
   if (known === 'failed' && job.failedReason) status.failedReason = job.failedReason;
   return status;
+}
+
+/** A job of a flow tree: it runs after all its children. */
+export type FlowNode = {
+  [Q in QueueName]: {
+    queue: Q;
+    payload: PayloadOf<Q>;
+    children?: FlowNode[];
+    /**
+     * What this job's failure does to its parent: fail it too (`true`: training without its pairs is
+     * pointless), or let it run with what the other children produced (`false`, the default).
+     */
+    failsParent?: boolean;
+  };
+}[QueueName];
+
+/** The ids of an enqueued flow tree, in the shape of the tree. */
+export interface FlowIds {
+  queue: QueueName;
+  id: string;
+  children: FlowIds[];
 }
 
 export class JobQueues {
@@ -117,6 +138,32 @@ export class JobQueues {
       parentId: tree.job.id ?? '',
       childIds: (tree.children ?? []).map((child) => child.job.id ?? ''),
     };
+  }
+
+  /** Validates every payload of the tree (none is added if one is bad), then adds the tree at once. */
+  async enqueueTree(root: FlowNode): Promise<FlowIds> {
+    const toFlowJob = (node: FlowNode, path: string): FlowJob => ({
+      name: node.queue,
+      queueName: node.queue,
+      data: parseWithSchema(
+        queueSchemas[node.queue].payload,
+        node.payload,
+        `${node.queue} job payload ${path}`,
+      ),
+      opts: node.failsParent
+        ? { ...this.defaults, failParentOnFailure: true }
+        : { ...this.defaults, ignoreDependencyOnFailure: true },
+      children: (node.children ?? []).map((child, index) => toFlowJob(child, `${path}[${index}]`)),
+    });
+    const flowJob = toFlowJob(root, '');
+    flowJob.opts = this.defaults;
+    this.flows ??= new FlowProducer({ connection: this.connection, prefix: this.prefix });
+    const toIds = (node: JobNode): FlowIds => ({
+      queue: node.job.queueName as QueueName,
+      id: node.job.id ?? '',
+      children: (node.children ?? []).map(toIds),
+    });
+    return toIds(await this.flows.add(flowJob));
   }
 
   /**

@@ -1,7 +1,7 @@
 // The consumer side of every queue. A stage is a pure async function from a validated payload to a
 // validated result; this wrapper adds BullMQ, logging and the rule that a malformed payload fails its
 // job at once with a reason naming the field (no retry, the worker keeps running).
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, type JobsOptions, Queue, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobLogger, type Logger } from '../logger.js';
 import { parseWithSchema, SchemaError } from '../schema.js';
@@ -15,6 +15,13 @@ export interface StageContext {
   log: Logger;
   /** Reports progress: a number from 0 to 100, or an object with stage-specific fields. */
   progress(value: number | Record<string, unknown>): Promise<void>;
+  /**
+   * Runs child jobs before the rest of this one, for work only known when the job starts (the photos a
+   * pipeline's downloads produced). The first time, it adds the children and parks this job until they
+   * are all done (a failed child does not block it); the job then runs again from the start, and this
+   * call returns at once because the children exist. With no payloads it returns at once.
+   */
+  childrenFirst<C extends QueueName>(queue: C, payloads: readonly PayloadOf<C>[]): Promise<void>;
 }
 
 export type StageProcessor<Q extends QueueName> = (
@@ -32,6 +39,8 @@ export interface StageWorkerOptions<Q extends QueueName> {
   /** How long a job stays locked without renewal before another worker may take it over. */
   lockDurationMs: number;
   logger: Logger;
+  /** Options of jobs a stage adds with `childrenFirst` (attempts, backoff, retention). */
+  childJobOptions?: JobsOptions;
 }
 
 function idsOf(payload: unknown): { datasetId?: string; modelId?: string } {
@@ -46,9 +55,49 @@ function idsOf(payload: unknown): { datasetId?: string; modelId?: string } {
 export function startStageWorker<Q extends QueueName>(options: StageWorkerOptions<Q>): Worker {
   const { queue, processor, logger } = options;
   const schemas = queueSchemas[queue];
+  const childQueues = new Map<QueueName, Queue>();
+  const childQueue = (name: QueueName) => {
+    let found = childQueues.get(name);
+    if (found === undefined) {
+      found = new Queue(name, { connection: options.connection, prefix: options.prefix });
+      childQueues.set(name, found);
+    }
+    return found;
+  };
+
+  async function childrenFirst<C extends QueueName>(
+    job: Job,
+    token: string | undefined,
+    name: C,
+    payloads: readonly PayloadOf<C>[],
+  ): Promise<void> {
+    if (payloads.length === 0) return;
+    // Set once the children are added: on the job's next run they exist (and are done).
+    const marker = `${options.prefix}:meta:children:${queue}:${job.id}:${name}`;
+    if ((await options.connection.exists(marker)) === 1) return;
+    const valid = payloads.map((payload, index) =>
+      parseWithSchema(queueSchemas[name].payload, payload, `${name} job payload [${index}]`),
+    );
+    // Child ids follow from the parent's, so adding them again after a crash adds nothing twice.
+    await childQueue(name).addBulk(
+      valid.map((data, index) => ({
+        name,
+        data,
+        opts: {
+          ...options.childJobOptions,
+          jobId: `${job.id}-${name}-${index}`,
+          parent: { id: job.id ?? '', queue: job.queueQualifiedName },
+          ignoreDependencyOnFailure: true,
+        },
+      })),
+    );
+    await options.connection.set(marker, '1', 'EX', 7 * 24 * 3600);
+    if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
+  }
+
   const worker = new Worker(
     queue,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const log = jobLogger(logger, { queue, jobId: job.id, ...idsOf(job.data) });
       let payload: PayloadOf<Q>;
       try {
@@ -69,8 +118,13 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
           attempt: job.attemptsMade + 1,
           log,
           progress: (value) => job.updateProgress(value),
+          childrenFirst: (name, payloads) => childrenFirst(job, token, name, payloads),
         });
       } catch (error) {
+        if (error instanceof WaitingChildrenError) {
+          log.info('waiting for its child jobs');
+          throw error;
+        }
         if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
         throw error;
       }
@@ -100,6 +154,10 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
     logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
   });
   worker.on('error', (error) => logger.error({ queue, err: error.message }, 'worker error'));
+  worker.on('closed', () => {
+    // They share the worker's connection, which its owner may be quitting right now.
+    for (const child of childQueues.values()) child.close().catch(() => undefined);
+  });
   return worker;
 }
 

@@ -16,7 +16,10 @@ describe('storage keys', () => {
     assert.equal(storageKeys.gray('ds_1', 'iu', SHA), `datasets/ds_1/gray/iu/${SHA}.png`);
     assert.equal(storageKeys.pairsFile('p1', 'x1.npy'), 'pairs/p1/x1.npy');
     assert.equal(storageKeys.modelFile('m1', 'card.json'), 'models/m1/card.json');
-    assert.equal(storageKeys.galleryIdentityPrefix('m1', 'iu'), 'galleries/m1/iu/');
+    assert.equal(storageKeys.galleryPhoto('m1', 'p1'), 'galleries/m1/p1.png');
+    assert.equal(storageKeys.upload('u1', 'jpg'), 'uploads/u1.jpg');
+    assert.throws(() => storageKeys.upload('../u1', 'jpg'));
+    assert.throws(() => storageKeys.galleryPhoto('m1', 'a/b'));
   });
 
   it('rejects identities that could escape or hide', () => {

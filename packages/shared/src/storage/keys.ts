@@ -114,6 +114,14 @@ export const storageKeys = {
     `pairs/${part(pairsId, 'pairs id')}/${file}`,
   modelFile: (modelId: string, file: 'model.json' | 'weights.bin' | 'card.json' | 'checkpoint.json') =>
     `models/${part(modelId, 'model id')}/${file}`,
-  galleryIdentityPrefix: (modelId: string, identity: string) =>
-    `galleries/${part(modelId, 'model id')}/${identityPart(identity)}/`,
+  /** A model's gallery reference photos; `photoId` is random, so a renamed identity keeps its files. */
+  galleryPrefix: (modelId: string) => `galleries/${part(modelId, 'model id')}/`,
+  galleryPhoto: (modelId: string, photoId: string) =>
+    `galleries/${part(modelId, 'model id')}/${part(photoId, 'photo id')}.png`,
+  /** A photo sent to identify/verify/enrol, kept only until its job is done. */
+  upload: (uploadId: string, extension: string) => {
+    if (!EXTENSION.test(extension))
+      throw new InvalidKeyError(`file extension "${printable(extension)}" is invalid`);
+    return `uploads/${part(uploadId, 'upload id')}.${extension}`;
+  },
 } as const;

@@ -15,10 +15,11 @@ import {
   spoolToTempFile,
 } from '@faceshot/shared/datasets/ingest-image';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import { assertValidIdentity, InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
+import { assertValidIdentity, storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
 export interface DatasetRouteDependencies {
@@ -30,7 +31,7 @@ export interface DatasetRouteDependencies {
 }
 
 /** Photos a name search downloads when the request gives no limit (the original project used 20 per person). */
-const DEFAULT_SEARCH_LIMIT = 20;
+export const DEFAULT_SEARCH_LIMIT = 20;
 
 const DatasetSchema = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String() });
 const IdentityName = Type.String({ minLength: 1, maxLength: 128 });
@@ -56,7 +57,7 @@ type FileResultType = {
   reason?: string;
 };
 
-const DownloadRequest = Type.Union([
+export const DownloadRequest = Type.Union([
   Type.Object(
     {
       items: Type.Array(
@@ -113,16 +114,6 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> 
     const dataset = await deps.datasets.get(id);
     if (dataset === undefined) throw new HttpProblem(404, `no dataset "${id}"`);
     return dataset;
-  }
-
-  function identityOr400(identity: string): string {
-    try {
-      assertValidIdentity(identity);
-    } catch (error) {
-      if (error instanceof InvalidKeyError) throw new HttpProblem(400, error.message);
-      throw error;
-    }
-    return identity;
   }
 
   app.post(

@@ -1,5 +1,6 @@
 // Extraction, curation and the curated faces of a dataset.
 
+import type { Readable } from 'node:stream';
 import type { Config } from '@faceshot/shared/config';
 import type { Dataset, DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
@@ -212,6 +213,18 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
         querystring: Type.Object({
           variant: Type.Optional(Type.Union([Type.Literal('face'), Type.Literal('gray')])),
         }),
+        response: {
+          200: {
+            description: 'The face as PNG',
+            // The handler streams the file; the schema documents it (a string of PNG bytes).
+            content: {
+              'image/png': {
+                schema: Type.Unsafe<Readable>({ type: 'string', contentMediaType: 'image/png' }),
+              },
+            },
+          },
+          404: ProblemSchema,
+        },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,12 @@
 // Training: POST /v1/models runs pairs then train as one flow; the card holds the result.
 
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import type { ModelEntry, ModelRepository } from '@faceshot/shared/datasets/model-repository';
+import {
+  BASELINE_MODEL_ID,
+  type ModelEntry,
+  type ModelRepository,
+} from '@faceshot/shared/datasets/model-repository';
+import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -14,6 +19,8 @@ export interface ModelRouteDependencies {
   datasets: DatasetRepository;
   store: ObjectStore;
   queues: JobQueues;
+  galleries: GalleryRepository;
+  baselineThreshold: number;
 }
 
 const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -25,6 +32,8 @@ const ModelSummary = Type.Object({
   createdAt: Type.String(),
   pairsJobId: Type.String(),
   trainJobId: Type.String(),
+  enrolJobId: Type.Optional(Type.String()),
+  galleryIdentities: Type.Integer({ description: 'People enrolled in the gallery' }),
   failedReason: Type.Optional(Type.String()),
 });
 
@@ -40,7 +49,31 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
     }
   }
 
+  /** The built-in model, listed like a trained one; its card says what it is. */
+  async function baseline() {
+    return {
+      id: BASELINE_MODEL_ID,
+      datasetId: '',
+      architecture: 'faceapi-baseline',
+      status: 'ready',
+      createdAt: new Date(0).toISOString(),
+      pairsJobId: '',
+      trainJobId: '',
+      galleryIdentities: await deps.galleries.count(BASELINE_MODEL_ID),
+      card: {
+        modelId: BASELINE_MODEL_ID,
+        architecture: 'faceapi-baseline',
+        description:
+          "face-api's pretrained 128-d face descriptor (ResNet-34-like, trained by its authors on millions of faces), " +
+          'compared by Euclidean distance; needs no training',
+        threshold: deps.baselineThreshold,
+        metrics: {},
+      },
+    };
+  }
+
   async function summary(entry: ModelEntry) {
+    const galleryIdentities = await deps.galleries.count(entry.id);
     const [pairs, train] = await Promise.all([
       deps.queues.status('pairs', entry.pairsJobId),
       deps.queues.status('train', entry.trainJobId),
@@ -55,7 +88,12 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
           : pairs?.state === 'active'
             ? 'building-pairs'
             : 'queued';
-    return { ...entry, status, ...(failed?.failedReason ? { failedReason: failed.failedReason } : {}) };
+    return {
+      ...entry,
+      status,
+      galleryIdentities,
+      ...(failed?.failedReason ? { failedReason: failed.failedReason } : {}),
+    };
   }
 
   app.post(
@@ -80,6 +118,22 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
             validationShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
             testShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
             seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+            autoEnrol: Type.Optional(
+              Type.Boolean({
+                default: true,
+                description:
+                  "Enrol the dataset's people into the model's gallery once trained (default true)",
+              }),
+            ),
+            enrolPhotosPerIdentity: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 10_000,
+                description:
+                  "After training, enrol the dataset's people into the model's gallery with this many reference " +
+                  'photos each, the most typical first (default 1; 0 = every kept face)',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -92,20 +146,21 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         throw new HttpProblem(404, `no dataset "${body.datasetId}"`);
       const { modelId, pairsId } = deps.models.newIds();
       const seed = body.seed ?? 1;
-      const { parentId, childIds } = await deps.queues.enqueueFlow(
-        {
-          queue: 'train',
-          payload: {
-            modelId,
-            pairsId,
-            architecture: body.architecture,
-            hyperparameters: { seed, ...(body.hyperparameters ?? {}) },
-          },
+      // pairs → train → enrol the dataset's people; a failed pairs or train job fails what follows.
+      const training = {
+        queue: 'train' as const,
+        failsParent: true,
+        payload: {
+          modelId,
+          pairsId,
+          architecture: body.architecture,
+          hyperparameters: { seed, ...(body.hyperparameters ?? {}) },
         },
-        {
-          queue: 'pairs',
-          payloads: [
-            {
+        children: [
+          {
+            queue: 'pairs' as const,
+            failsParent: true,
+            payload: {
               datasetId: body.datasetId,
               pairsId,
               seed,
@@ -113,18 +168,31 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
               validationShare: body.validationShare ?? 0.15,
               testShare: body.testShare ?? 0.2,
             },
-          ],
-        },
-        // Training without its pairs is pointless: a failed pairs job fails the model.
-        { failParentOnChildFailure: true },
-      );
+          },
+        ],
+      };
+      const flow =
+        body.autoEnrol === false
+          ? await deps.queues.enqueueTree(training)
+          : await deps.queues.enqueueTree({
+              queue: 'enrol',
+              payload: {
+                action: 'enrol-dataset',
+                modelId,
+                datasetId: body.datasetId,
+                photosPerIdentity: body.enrolPhotosPerIdentity ?? 1,
+              },
+              children: [training],
+            });
+      const trainJob = flow.queue === 'train' ? flow : flow.children[0];
       const entry: ModelEntry = {
         id: modelId,
         datasetId: body.datasetId,
         architecture: body.architecture,
         pairsId,
-        pairsJobId: childIds[0] ?? '',
-        trainJobId: parentId,
+        pairsJobId: trainJob?.children[0]?.id ?? '',
+        trainJobId: trainJob?.id ?? '',
+        ...(flow.queue === 'enrol' ? { enrolJobId: flow.id } : {}),
         createdAt: new Date().toISOString(),
       };
       await deps.models.save(entry);
@@ -140,7 +208,10 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         response: { 200: Type.Object({ models: Type.Array(ModelSummary) }) },
       },
     },
-    async () => ({ models: await Promise.all((await deps.models.list()).map(summary)) }),
+    async () => {
+      const { card: _card, ...builtIn } = await baseline();
+      return { models: [builtIn, ...(await Promise.all((await deps.models.list()).map(summary)))] };
+    },
   );
 
   app.get(
@@ -160,6 +231,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       },
     },
     async (request) => {
+      if (request.params.id === BASELINE_MODEL_ID) return baseline();
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);
       const found = await card(entry.id);
@@ -176,14 +248,20 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         response: {
           200: Type.Object({ id: Type.String(), deletedObjects: Type.Integer() }),
           404: ProblemSchema,
+          409: ProblemSchema,
         },
       },
     },
     async (request) => {
+      if (request.params.id === BASELINE_MODEL_ID) {
+        throw new HttpProblem(409, `"${BASELINE_MODEL_ID}" is built in; delete its identities instead`);
+      }
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);
       await deps.models.delete(entry.id);
+      await deps.galleries.drop(entry.id);
       for (const [queue, id] of [
+        ['enrol', entry.enrolJobId ?? ''],
         ['train', entry.trainJobId],
         ['pairs', entry.pairsJobId],
       ] as const) {
@@ -192,7 +270,8 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       }
       const deletedObjects =
         (await deletePrefix(deps.store, `models/${entry.id}/`)) +
-        (await deletePrefix(deps.store, `pairs/${entry.pairsId}/`));
+        (await deletePrefix(deps.store, `pairs/${entry.pairsId}/`)) +
+        (await deletePrefix(deps.store, storageKeys.galleryPrefix(entry.id)));
       return { id: entry.id, deletedObjects };
     },
   );

@@ -24,6 +24,7 @@ const context = {
   attempt: 1,
   log: createLogger({ level: 'silent', format: 'json' }),
   progress: async () => undefined,
+  childrenFirst: async () => undefined,
 };
 
 before(async () => {

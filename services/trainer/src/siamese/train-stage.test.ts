@@ -20,7 +20,13 @@ let root: string;
 let store: FsObjectStore;
 const datasetId = 'ds_train';
 const log = createLogger({ level: 'silent', format: 'json' });
-const context = { jobId: '1', attempt: 1, log, progress: async () => undefined };
+const context = {
+  jobId: '1',
+  attempt: 1,
+  log,
+  progress: async () => undefined,
+  childrenFirst: async () => undefined,
+};
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'faceshot-train-'));

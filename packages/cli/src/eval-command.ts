@@ -1,0 +1,217 @@
+// `faceshot eval --model <id> [--model …] --dir <folder>`: scores models on a folder of
+// <identity>/<photo> files without the running system: faces are found here (the extractor's pool),
+// trained models are read from the storage the configuration names (the same one `npm start` uses).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
+import { extractionOptions } from '@faceshot/extractor/face-extraction';
+import { baselineEmbedder, type Embedder, loadTrainedEmbedder } from '@faceshot/predictor/embedders';
+import type { Config, StorageConfig } from '@faceshot/shared/config';
+import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
+import { createObjectStore } from '@faceshot/shared/storage/create-object-store';
+import { InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { extractFaces } from './eval-faces.js';
+import { evaluateModel } from './eval-metrics.js';
+import { verificationPairs } from './eval-pairs.js';
+import { type EvalReport, formatTable } from './eval-report.js';
+import { findPhotos } from './import-command.js';
+import { ProgressBar } from './progress-bar.js';
+import { rocPng } from './roc-plot.js';
+
+export interface EvalArguments {
+  models: readonly string[];
+  dir: string | undefined;
+  out: string | undefined;
+  roc: string | undefined;
+  seed: string | undefined;
+  /** Positionals after "eval": none are expected. */
+  extra: readonly string[];
+}
+
+/** Bad input: reported as one line, exit code 2. */
+export class EvalUsageError extends Error {}
+
+/** Pairs per class at most: 20,000 same-person pairs bound the cost of the sweep and of the distances. */
+export const PAIR_CAP = 20_000;
+/** One-shot identification trials per gallery size. */
+export const TRIALS = 1_000;
+const DEFAULT_SEED = 1;
+
+function describeStorage(storage: StorageConfig): string {
+  return storage.kind === 'fs'
+    ? `the storage at ${storage.dir}`
+    : `bucket "${storage.bucket}" at ${storage.endPoint}:${storage.port}`;
+}
+
+function parseSeed(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_SEED;
+  const seed = Number(raw);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new EvalUsageError(`--seed must be an integer from 0 to 4294967295 (got "${raw}")`);
+  return seed;
+}
+
+/** Creates the output's folder now, so a bad path fails before minutes of extraction, not after. */
+async function prepareOutput(flag: string, file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  try {
+    await fs.mkdir(path.dirname(resolved), { recursive: true });
+    await fs.access(path.dirname(resolved), fs.constants.W_OK);
+  } catch (error) {
+    throw new EvalUsageError(`${flag} ${file}: cannot write there (${(error as Error).message})`);
+  }
+  return resolved;
+}
+
+/** Every model before any photo is read: an unknown id fails at once. */
+async function loadEmbedders(
+  ids: readonly string[],
+  store: ObjectStore,
+  config: Config,
+): Promise<Embedder[]> {
+  const embedders: Embedder[] = [];
+  for (const id of ids) {
+    if (id === BASELINE_MODEL_ID) {
+      embedders.push(baselineEmbedder(config.predict.baselineThreshold));
+      continue;
+    }
+    let cardKey: string;
+    try {
+      cardKey = storageKeys.modelFile(id, 'card.json');
+    } catch (error) {
+      if (error instanceof InvalidKeyError) throw new EvalUsageError(`--model: ${error.message}`);
+      throw error;
+    }
+    if ((await store.stat(cardKey)) === undefined) {
+      throw new EvalUsageError(
+        `unknown model "${id}": no trained model with that id (no ${cardKey}) in ${describeStorage(config.storage)}; ` +
+          `use ${BASELINE_MODEL_ID} or a ready model's id (STORAGE/STORAGE_DIR/S3_* choose the storage)`,
+      );
+    }
+    const { tf } = await loadTrainingTensorflow();
+    embedders.push(await loadTrainedEmbedder(tf, store, id));
+  }
+  return embedders;
+}
+
+export async function runEvaluation(
+  args: EvalArguments,
+  config: Config,
+  stderr: NodeJS.WriteStream,
+): Promise<EvalReport> {
+  if (args.extra.length > 0)
+    throw new EvalUsageError(`unexpected argument "${args.extra[0]}" (give the folder with --dir)`);
+  if (args.dir === undefined)
+    throw new EvalUsageError('--dir <folder of <identity>/<photo> files> is required');
+  const seed = parseSeed(args.seed);
+  const dir = path.resolve(args.dir);
+  const isFolder = await fs.stat(dir).then(
+    (stat) => stat.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) throw new EvalUsageError(`--dir ${args.dir}: no such folder`);
+  const photos = await findPhotos(dir);
+  if (photos.length === 0)
+    throw new EvalUsageError(
+      `--dir ${args.dir}: no photos in identity folders (expected <dir>/<identity>/<photo>)`,
+    );
+  const outFile = await prepareOutput('--out', args.out);
+  const rocFile = await prepareOutput('--roc', args.roc);
+  const embedders = await loadEmbedders(
+    [...new Set(args.models.length === 0 ? [BASELINE_MODEL_ID] : args.models)],
+    createObjectStore(config.storage),
+    config,
+  );
+
+  const started = performance.now();
+  const identities = new Set(photos.map((photo) => photo.identity));
+  const threads = config.extract.threads;
+  stderr.write(
+    `extracting faces: ${photos.length} photos of ${identities.size} people, ${threads} threads\n`,
+  );
+  const pool = new ExtractionPool(threads, extractionOptions(config.extract, config.limits));
+  let extracted: Awaited<ReturnType<typeof extractFaces>>;
+  let backend: string | undefined;
+  try {
+    // Extraction takes minutes for thousands of photos: a log gets a line every 2%.
+    const progress = new ProgressBar(photos.length, stderr, 50);
+    extracted = await extractFaces(pool, threads, photos, progress);
+    backend = pool.backend;
+  } finally {
+    await pool.close();
+  }
+  const extractionSeconds = (performance.now() - started) / 1000;
+
+  const evaluating = performance.now();
+  const { faces } = extracted;
+  const pairs = verificationPairs(
+    faces.map((face) => face.identity),
+    PAIR_CAP,
+    seed,
+  );
+  const readable = faces.length + extracted.noFace.length;
+  const faceDetectionRate = readable === 0 ? null : faces.length / readable;
+  const faceCounts = new Map<string, number>();
+  for (const face of faces) faceCounts.set(face.identity, (faceCounts.get(face.identity) ?? 0) + 1);
+  const models = embedders.map((embedder) => {
+    stderr.write(`scoring ${embedder.modelId}\n`);
+    const evaluation = evaluateModel(embedder, faces, pairs, { trials: TRIALS, seed });
+    embedder.dispose();
+    return { ...evaluation, faceDetectionRate };
+  });
+
+  const report: EvalReport = {
+    dir,
+    createdAt: new Date().toISOString(),
+    seed,
+    detector: config.extract.detector,
+    backend,
+    photos: {
+      total: photos.length,
+      withFace: faces.length,
+      noFace: extracted.noFace.length,
+      unreadable: extracted.unreadable.length,
+      identities: identities.size,
+      identitiesWithTwoFaces: [...faceCounts.values()].filter((count) => count >= 2).length,
+    },
+    models,
+    noFace: extracted.noFace,
+    unreadable: extracted.unreadable,
+    seconds: { extraction: extractionSeconds, evaluation: (performance.now() - evaluating) / 1000 },
+  };
+  if (outFile !== undefined) {
+    await fs.writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
+    stderr.write(`wrote ${outFile}\n`);
+  }
+  if (rocFile !== undefined) {
+    const curves = models.map((model) => ({
+      label: `${model.model} (AUC ${model.verification.rocAuc?.toFixed(3) ?? '-'})`,
+      points: model.roc,
+    }));
+    const title = `ROC: ${path.basename(dir)}, ${report.photos.withFace} faces of ${identities.size} people`;
+    await fs.writeFile(rocFile, await rocPng(curves, title));
+    stderr.write(`wrote ${rocFile}\n`);
+  }
+  return report;
+}
+
+/** The command as main dispatches it: the table on stdout; exit 2 and one line on bad input. */
+export async function evalCommand(
+  args: EvalArguments,
+  config: Config,
+  stdout: NodeJS.WriteStream,
+  stderr: NodeJS.WriteStream,
+): Promise<number> {
+  try {
+    const report = await runEvaluation(args, config, stderr);
+    stdout.write(formatTable(report));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof EvalUsageError)) throw error;
+    stderr.write(`faceshot eval: ${error.message}\n`);
+    return 2;
+  }
+}

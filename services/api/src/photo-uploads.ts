@@ -1,0 +1,92 @@
+// Photos sent to identify, verify and enrol: each multipart file part is streamed to a temp file
+// (size limit), checked to be a readable photo within the pixel limit, and stored under uploads/ for
+// the worker. The caller deletes the uploads once the job is done.
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { FileTooLargeError, spoolToTempFile } from '@faceshot/shared/datasets/ingest-image';
+import { ImageRejectedError, probeImage } from '@faceshot/shared/images/probe-image';
+import { storageKeys } from '@faceshot/shared/storage/keys';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { FastifyRequest } from 'fastify';
+import { HttpProblem } from './problem.js';
+
+export interface PhotoUploadLimits {
+  imageMaxBytes: number;
+  imageMaxPixels: number;
+  tempDir: string;
+}
+
+export interface UploadedPhotos {
+  keys: string[];
+  /** Text fields of the form, by name (the last value wins). */
+  fields: Record<string, string>;
+  /** Deletes the stored uploads. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Reads the multipart form of `request`: between `minPhotos` and `maxPhotos` file parts (any field
+ * name) and text fields. Errors: 415 (not multipart, not an image), 413 (too many bytes or pixels),
+ * 400 (too few or too many photos).
+ */
+export async function receivePhotos(
+  request: FastifyRequest,
+  store: ObjectStore,
+  limits: PhotoUploadLimits,
+  count: { min: number; max: number },
+): Promise<UploadedPhotos> {
+  if (!request.isMultipart()) {
+    throw new HttpProblem(
+      415,
+      'send the photo as multipart/form-data (a file part, e.g. -F photo=@face.jpg)',
+    );
+  }
+  const keys: string[] = [];
+  const fields: Record<string, string> = {};
+  const discard = async () => {
+    await store.deleteMany(keys.splice(0)).catch(() => undefined);
+  };
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value);
+        continue;
+      }
+      if (keys.length >= count.max) {
+        part.file.resume();
+        throw new HttpProblem(400, `send at most ${count.max} photo${count.max === 1 ? '' : 's'}`);
+      }
+      let spooled: Awaited<ReturnType<typeof spoolToTempFile>> | undefined;
+      try {
+        spooled = await spoolToTempFile(part.file, limits.tempDir, limits.imageMaxBytes);
+        if (part.file.truncated) throw new FileTooLargeError(limits.imageMaxBytes);
+        const info = await probeImage(spooled.path, limits.imageMaxPixels);
+        const key = storageKeys.upload(randomUUID(), info.extension);
+        await store.putStream(key, createReadStream(spooled.path), {});
+        keys.push(key);
+      } catch (error) {
+        if (error instanceof FileTooLargeError)
+          throw new HttpProblem(413, `photo ${part.filename ?? ''} ${error.message}`.replace('  ', ' '));
+        if (error instanceof ImageRejectedError) {
+          throw new HttpProblem(
+            error.kind === 'too-large' ? 413 : 415,
+            `photo ${keys.length + 1}: ${error.reason}`,
+          );
+        }
+        throw error;
+      } finally {
+        await spooled?.discard();
+      }
+    }
+    if (keys.length < count.min) {
+      throw new HttpProblem(
+        400,
+        `send ${count.min === count.max ? count.min : `at least ${count.min}`} photo file part${count.min === 1 ? '' : 's'}`,
+      );
+    }
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+  return { keys, fields, discard };
+}

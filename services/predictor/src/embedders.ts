@@ -1,0 +1,124 @@
+// A model as the predictor uses it: faces in, embeddings out, plus the distance threshold that
+// separates "same person" from "someone else". Three kinds:
+//  - faceapi-baseline: face-api's own 128-d descriptor (works before any training);
+//  - transfer: the trained dense head over that descriptor;
+//  - seed: the seed's CNN over the 80×80 grey crop.
+import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
+import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
+import { storageKeys } from '@faceshot/shared/storage/keys';
+import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type * as TF from '@tensorflow/tfjs';
+
+type Tf = typeof TF;
+
+/** What an embedder needs of one face. */
+export interface FaceInput {
+  /** face-api's 128-d descriptor. */
+  descriptor: readonly number[];
+  /** The aligned grey crop, side × side bytes (only the seed network reads it). */
+  grayPixels?: Uint8Array;
+}
+
+export type Architecture = 'faceapi-baseline' | 'transfer' | 'seed';
+
+export interface Embedder {
+  modelId: string;
+  architecture: Architecture;
+  threshold: number;
+  dimensions: number;
+  /** Whether embed() reads grayPixels (callers skip decoding crops otherwise). */
+  needsGrayPixels: boolean;
+  embed(faces: readonly FaceInput[]): Float32Array[];
+  dispose(): void;
+}
+
+export function baselineEmbedder(threshold: number): Embedder {
+  return {
+    modelId: BASELINE_MODEL_ID,
+    architecture: 'faceapi-baseline',
+    threshold,
+    dimensions: 128,
+    needsGrayPixels: false,
+    embed: (faces) => faces.map((face) => Float32Array.from(face.descriptor)),
+    dispose: () => undefined,
+  };
+}
+
+interface ModelCard {
+  architecture: 'seed' | 'transfer';
+  threshold: number;
+}
+
+function inputTensor(
+  tf: Tf,
+  architecture: 'seed' | 'transfer',
+  shape: number[],
+  faces: readonly FaceInput[],
+) {
+  if (architecture === 'transfer') {
+    const size = shape[1] ?? 128;
+    for (const face of faces) {
+      if (face.descriptor.length !== size)
+        throw new PermanentJobError(
+          `a face descriptor has ${face.descriptor.length} values, the model needs ${size}`,
+        );
+    }
+    return tf.tensor2d(
+      faces.map((face) => Array.from(face.descriptor)),
+      [faces.length, size],
+    );
+  }
+  const [height = 0, width = 0] = shape.slice(1, 3);
+  const values = new Float32Array(faces.length * height * width);
+  faces.forEach((face, index) => {
+    const pixels = face.grayPixels;
+    if (pixels === undefined || pixels.length !== height * width) {
+      throw new PermanentJobError(
+        `the seed model needs ${width}x${height} grey crops (GRAY_SIZE); got ${pixels?.length ?? 0} pixels`,
+      );
+    }
+    // The seed's input scaling: grey levels in [0, 1].
+    for (let offset = 0; offset < pixels.length; offset++)
+      values[index * height * width + offset] = (pixels[offset] ?? 0) / 255;
+  });
+  return tf.tensor4d(values, [faces.length, height, width, 1]);
+}
+
+/** Loads a trained model's network and card from storage. */
+export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: string): Promise<Embedder> {
+  const card = await readJsonObject<ModelCard>(store, storageKeys.modelFile(modelId, 'card.json'));
+  if (card === undefined) throw new PermanentJobError(`model "${modelId}" is not trained (it has no card)`);
+  const modelJson = await readJsonObject<{
+    modelTopology: object;
+    weightsManifest: { weights: TF.io.WeightsManifestEntry[] }[];
+  }>(store, storageKeys.modelFile(modelId, 'model.json'));
+  if (modelJson === undefined) throw new PermanentJobError(`model "${modelId}" has no model.json`);
+  const weights = await store.get(storageKeys.modelFile(modelId, 'weights.bin'));
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+  const inputShape = (model.inputs[0]?.shape ?? []).map((value) => value ?? 0);
+  const outputShape = model.outputs[0]?.shape ?? [];
+  const architecture = card.architecture;
+  return {
+    modelId,
+    architecture,
+    threshold: card.threshold,
+    dimensions: outputShape[outputShape.length - 1] ?? 0,
+    needsGrayPixels: architecture === 'seed',
+    embed(faces) {
+      if (faces.length === 0) return [];
+      const output = tf.tidy(() => {
+        const input = inputTensor(tf, architecture, inputShape, faces);
+        return (model.predict(input) as TF.Tensor2D).dataSync() as Float32Array;
+      });
+      const size = output.length / faces.length;
+      return faces.map((_, index) => output.slice(index * size, (index + 1) * size));
+    },
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,79 @@
+// Models and their galleries kept in memory between jobs (bounded, least recently used first out).
+// A gallery is re-read when its version in Redis moved (an enrol, rename or delete anywhere), so every
+// predictor answers with the current gallery at the cost of one GET per job.
+import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/shared/datasets/model-repository';
+import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type * as TF from '@tensorflow/tfjs';
+import { baselineEmbedder, type Embedder, loadTrainedEmbedder } from './embedders.js';
+import { GalleryIndex } from './gallery-index.js';
+import { LruCache } from './lru-cache.js';
+
+export interface ServingDependencies {
+  store: ObjectStore;
+  models: ModelRepository;
+  galleries: GalleryRepository;
+  loadTensorflow(): Promise<{ tf: typeof TF }>;
+  cacheModels: number;
+  baselineThreshold: number;
+  /** Galleries with at least this many photos use the approximate index. */
+  annMinPhotos: number;
+}
+
+interface LoadedGallery {
+  version: string;
+  index: GalleryIndex;
+}
+
+export class ModelServing {
+  private readonly embedders: LruCache<string, Promise<Embedder>>;
+  private readonly galleries = new Map<string, Promise<LoadedGallery>>();
+
+  constructor(private readonly deps: ServingDependencies) {
+    this.embedders = new LruCache(deps.cacheModels, (loading, modelId) => {
+      this.galleries.delete(modelId);
+      void loading.then((embedder) => embedder.dispose()).catch(() => undefined);
+    });
+  }
+
+  /** The model's embedder, loaded once; fails with PermanentJobError for an unknown or untrained model. */
+  async embedder(modelId: string): Promise<Embedder> {
+    if (modelId === BASELINE_MODEL_ID) return baselineEmbedder(this.deps.baselineThreshold);
+    const cached = this.embedders.get(modelId);
+    if (cached !== undefined) return cached;
+    if ((await this.deps.models.get(modelId)) === undefined)
+      throw new PermanentJobError(`no model "${modelId}"`);
+    const loading = this.deps
+      .loadTensorflow()
+      .then(({ tf }) => loadTrainedEmbedder(tf, this.deps.store, modelId));
+    this.embedders.set(modelId, loading);
+    // A failed load is not cached: the next job tries again (the model may still be training).
+    loading.catch(() => this.embedders.delete(modelId));
+    return loading;
+  }
+
+  /** The model's gallery as of now (re-read when it changed since the last call). */
+  async gallery(embedder: Embedder): Promise<GalleryIndex> {
+    const modelId = embedder.modelId;
+    const version = await this.deps.galleries.version(modelId);
+    const cached = this.galleries.get(modelId);
+    if (cached !== undefined) {
+      const loaded = await cached.catch(() => undefined);
+      if (loaded?.version === version) return loaded.index;
+    }
+    const loading = this.deps.galleries.snapshot(modelId).then((snapshot) => ({
+      version: snapshot.version,
+      index: new GalleryIndex(snapshot.identities, embedder.dimensions, this.deps.annMinPhotos),
+    }));
+    this.galleries.set(modelId, loading);
+    loading.catch(() => this.galleries.delete(modelId));
+    return (await loading).index;
+  }
+
+  /** Forgets everything (tests, shutdown). */
+  clear(): void {
+    this.embedders.clear();
+    this.galleries.clear();
+  }
+}

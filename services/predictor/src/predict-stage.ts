@@ -1,0 +1,102 @@
+// The predict stage: identify the faces of a photo against a model's gallery, or verify whether two
+// photos show the same person. Detection runs on the thread pool; embedding and search here.
+import type { PhotoFace, PhotoFacesResult } from '@faceshot/extractor/face-extraction';
+import { euclidean } from '@faceshot/shared/evaluation/verification-metrics';
+import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
+import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/shared/queues/stage-worker';
+import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { ModelServing } from './model-serving.js';
+import { similarityScore, UNKNOWN_IDENTITY } from './scoring.js';
+
+export interface PredictStageDependencies {
+  store: ObjectStore;
+  serving: ModelServing;
+  /** Faces of a photo (detection, alignment, descriptor) on the detection threads. */
+  faces(bytes: Buffer, which: 'all' | 'primary'): Promise<PhotoFacesResult>;
+}
+
+type PredictResult = ResultOf<'predict'>;
+
+export async function readUpload(store: ObjectStore, key: string): Promise<Buffer> {
+  try {
+    return await store.get(key);
+  } catch (error) {
+    // The API deletes an upload when it stops waiting; a late job finds nothing to do.
+    if (error instanceof ObjectNotFoundError) throw new PermanentJobError(`photo ${key} is gone`);
+    throw error;
+  }
+}
+
+export function createPredictStage(deps: PredictStageDependencies) {
+  async function facesOf(
+    key: string,
+    which: 'all' | 'primary',
+    photo: number,
+  ): Promise<PhotoFace[] | NonNullable<PredictResult['problem']>> {
+    const found = await deps.faces(await readUpload(deps.store, key), which);
+    if (found.outcome === 'faces') return found.faces;
+    return { kind: found.outcome, photo, reason: found.reason };
+  }
+
+  return async (payload: PayloadOf<'predict'>, context: StageContext): Promise<PredictResult> => {
+    const embedder = await deps.serving.embedder(payload.modelId);
+    const threshold = payload.threshold ?? embedder.threshold;
+    const base = { modelId: payload.modelId, threshold };
+    if (payload.deadline !== undefined && Date.now() > payload.deadline) {
+      return {
+        ...base,
+        problem: { kind: 'expired', photo: 0, reason: 'nobody waits for this answer any more' },
+      };
+    }
+
+    if (payload.task === 'verify') {
+      const [keyA, keyB] = payload.imageKeys;
+      if (keyA === undefined || keyB === undefined) throw new PermanentJobError('verify needs two photos');
+      const a = await facesOf(keyA, 'primary', 0);
+      if (!Array.isArray(a)) return { ...base, problem: a };
+      const b = await facesOf(keyB, 'primary', 1);
+      if (!Array.isArray(b)) return { ...base, problem: b };
+      const faces = [a[0], b[0]].filter((face): face is PhotoFace => face !== undefined);
+      const [embeddingA, embeddingB] = embedder.embed(faces);
+      const distance = euclidean(Array.from(embeddingA ?? []), Array.from(embeddingB ?? []));
+      return {
+        ...base,
+        verification: {
+          same: distance <= threshold,
+          distance,
+          score: similarityScore(distance, threshold),
+          boxes: faces.map((face) => face.box),
+        },
+      };
+    }
+
+    const key = payload.imageKeys[0] ?? '';
+    const faces = await facesOf(key, payload.faces, 0);
+    if (!Array.isArray(faces)) return { ...base, problem: faces };
+    const embeddings = embedder.embed(faces);
+    const gallery = await deps.serving.gallery(embedder);
+    context.log.debug(
+      { faces: faces.length, gallery: gallery.identities, index: gallery.kind },
+      'identifying',
+    );
+    return {
+      ...base,
+      galleryIdentities: gallery.identities,
+      faces: faces.map((face, index) => {
+        const matches = gallery
+          .nearest(embeddings[index] ?? new Float32Array(), payload.topK)
+          .map((match) => ({ ...match, score: similarityScore(match.distance, threshold) }));
+        const best = matches[0];
+        const known = best !== undefined && best.distance <= threshold;
+        return {
+          box: face.box,
+          identity: known ? best.identity : UNKNOWN_IDENTITY,
+          distance: best?.distance ?? null,
+          score: best?.score ?? 0,
+          matches,
+        };
+      }),
+    };
+  };
+}

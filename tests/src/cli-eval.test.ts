@@ -1,0 +1,187 @@
+// `faceshot eval` as a user runs it: the CLI process on a small folder of lfw-dev people (symbolic
+// links: the photos stay where they are), with a temporary storage that holds one trained model.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import type { EvalReport } from '@faceshot/cli/eval-report';
+import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
+import { storageKeys } from '@faceshot/shared/storage/keys';
+import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { layersModelFiles, modelArtifacts } from '@faceshot/trainer/siamese/model-artifacts';
+import sharp from 'sharp';
+import { identitiesOf, photosOf, repoRoot } from './support/datasets.js';
+
+const PEOPLE = 6;
+const PHOTOS_EACH = 4;
+const IDENTITY_MODEL = 'model_identityhead';
+
+/**
+ * A "transfer" model as the trainer stores it whose head is the identity (128 → 128, no bias): its
+ * embeddings are face-api's descriptors, so it must score exactly like faceapi-baseline.
+ */
+async function storeIdentityModel(store: FsObjectStore): Promise<void> {
+  const { tf } = await loadTrainingTensorflow();
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [128], units: 128, useBias: false, kernelInitializer: 'identity' }),
+    ],
+  });
+  const { modelJson, weightsBin } = layersModelFiles(await modelArtifacts(tf, model));
+  model.dispose();
+  await store.put(storageKeys.modelFile(IDENTITY_MODEL, 'model.json'), modelJson);
+  await store.put(storageKeys.modelFile(IDENTITY_MODEL, 'weights.bin'), weightsBin);
+  const card = { modelId: IDENTITY_MODEL, architecture: 'transfer', threshold: 0.6 };
+  await store.put(storageKeys.modelFile(IDENTITY_MODEL, 'card.json'), Buffer.from(JSON.stringify(card)));
+}
+
+let work: string;
+let faces: string;
+before(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'faceshot-eval-'));
+  await storeIdentityModel(new FsObjectStore(path.join(work, 'objects')));
+  faces = path.join(work, 'faces');
+  // People spread over the alphabet (not six neighbours), each with enough photos.
+  const eligible = identitiesOf('lfw-dev').filter(
+    (person) => photosOf('lfw-dev', person).length >= PHOTOS_EACH,
+  );
+  const step = Math.floor(eligible.length / PEOPLE);
+  for (let index = 0; index < PEOPLE; index++) {
+    const person = eligible[index * step] as string;
+    fs.mkdirSync(path.join(faces, person), { recursive: true });
+    for (const photo of photosOf('lfw-dev', person).slice(0, PHOTOS_EACH))
+      fs.symlinkSync(photo, path.join(faces, person, path.basename(photo)));
+  }
+});
+after(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+function runEval(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'packages/cli/dist/main.js'), 'eval', ...args],
+      {
+        cwd: work,
+        env: { PATH: process.env.PATH ?? '', STORAGE_DIR: path.join(work, 'objects'), EXTRACT_THREADS: '2' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const inUnitRange = (value: number | null | undefined) =>
+  typeof value === 'number' && value >= 0 && value <= 1;
+
+it('scores faceapi-baseline beside a trained model: the table, every metric in range in the JSON, a PNG ROC plot', async () => {
+  const out = path.join(work, 'reports', 'eval.json');
+  const roc = path.join(work, 'reports', 'roc.png');
+  const { code, stdout, stderr } = await runEval([
+    '--model',
+    'faceapi-baseline',
+    '--model',
+    IDENTITY_MODEL,
+    '--dir',
+    faces,
+    '--out',
+    out,
+    '--roc',
+    roc,
+  ]);
+  assert.equal(code, 0, stderr);
+  const total = PEOPLE * PHOTOS_EACH;
+  assert.match(stderr, new RegExp(`${total}/${total} \\(100%\\)`), 'progress on stderr');
+  for (const row of ['face-detection rate', 'ROC AUC', 'accuracy at threshold', 'EER', 'one-shot 5-way'])
+    assert.match(stdout, new RegExp(`^${row}\\s+\\S`, 'm'), `table row "${row}"`);
+  assert.match(
+    stdout,
+    new RegExp(`^\\s+faceapi-baseline\\s+${IDENTITY_MODEL}$`, 'm'),
+    'one column per model',
+  );
+
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as EvalReport;
+  assert.equal(report.photos.total, total);
+  assert.equal(report.photos.identities, PEOPLE);
+  assert.equal(report.photos.withFace + report.photos.noFace + report.photos.unreadable, total);
+  assert.equal(report.models.length, 2);
+  const [model, trained] = report.models;
+  assert.ok(model && trained);
+  assert.equal(model.model, 'faceapi-baseline');
+  assert.equal(model.threshold, 0.6);
+  assert.ok(
+    model.faceDetectionRate !== null && model.faceDetectionRate >= 0.9,
+    `rate ${model.faceDetectionRate}`,
+  );
+  const { verification } = model;
+  assert.ok(verification.samePairs > 0 && verification.samePairs <= PEOPLE * 6); // C(4, 2) = 6 per person
+  assert.equal(verification.differentPairs, verification.samePairs);
+  assert.ok(verification.rocAuc !== null && verification.rocAuc > 0.9, `AUC ${verification.rocAuc}`);
+  assert.ok(inUnitRange(verification.accuracyAtThreshold), `accuracy ${verification.accuracyAtThreshold}`);
+  assert.ok((verification.accuracyAtThreshold ?? 0) > 0.8);
+  assert.ok(inUnitRange(verification.equalErrorRate) && (verification.equalErrorRate ?? 1) < 0.2);
+  const byWays = new Map(model.identification.map((entry) => [String(entry.asked), entry]));
+  assert.ok(inUnitRange(byWays.get('5')?.accuracy) && (byWays.get('5')?.accuracy ?? 0) > 0.6);
+  assert.equal(byWays.get('5')?.trials, 1000);
+  assert.equal(byWays.get('20')?.accuracy, null, 'six people cannot make a 20-way trial');
+  assert.equal(byWays.get('all')?.ways, report.photos.identitiesWithTwoFaces);
+  assert.ok(inUnitRange(byWays.get('all')?.accuracy));
+  const first = model.roc[0];
+  const last = model.roc[model.roc.length - 1];
+  assert.deepEqual([first?.falsePositiveRate, first?.truePositiveRate], [0, 0]);
+  assert.deepEqual([last?.falsePositiveRate, last?.truePositiveRate], [1, 1]);
+  for (let index = 1; index < model.roc.length; index++) {
+    const [before_, here] = [model.roc[index - 1], model.roc[index]];
+    assert.ok(
+      (here?.falsePositiveRate ?? 0) >= (before_?.falsePositiveRate ?? 0),
+      'the curve only moves right',
+    );
+    assert.ok((here?.truePositiveRate ?? 0) >= (before_?.truePositiveRate ?? 0), 'and up');
+  }
+
+  // The same faces and pairs for every model: the identity head scores exactly like the baseline.
+  assert.equal(trained.model, IDENTITY_MODEL);
+  assert.equal(trained.architecture, 'transfer');
+  assert.deepEqual(trained.verification, model.verification);
+  assert.deepEqual(trained.identification, model.identification);
+
+  const png = await sharp(fs.readFileSync(roc)).metadata();
+  assert.equal(png.format, 'png');
+  assert.ok((png.width ?? 0) >= 400 && (png.height ?? 0) >= 400);
+});
+
+it('an unknown model: exit 2 and one line naming it, before any photo is read', async () => {
+  const { code, stdout, stderr } = await runEval(['--model', 'model_missing', '--dir', faces]);
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.match(stderr, /^faceshot eval: unknown model "model_missing"/);
+  assert.equal(stderr.trim().split('\n').length, 1, `one line, no stack trace: ${stderr}`);
+});
+
+it('no --dir, or a folder without identity folders: exit 2 and one line', async () => {
+  const missing = await runEval(['--model', 'faceapi-baseline']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^faceshot eval: --dir .* is required\n$/);
+
+  const flat = path.join(work, 'flat');
+  fs.mkdirSync(flat);
+  fs.symlinkSync(
+    photosOf('lfw-dev', identitiesOf('lfw-dev')[0] as string)[0] as string,
+    path.join(flat, 'a.jpg'),
+  );
+  const noIdentities = await runEval(['--dir', flat]);
+  assert.equal(noIdentities.code, 2);
+  assert.match(noIdentities.stderr, /^faceshot eval: --dir .*flat: no photos in identity folders/);
+  assert.equal(noIdentities.stderr.trim().split('\n').length, 1);
+});

@@ -1,0 +1,84 @@
+// The gallery in Redis: atomic adds (concurrent enrolments lose nothing), duplicates skipped, the mean
+// kept, rename/remove, and a version that moves on every change (what predictors watch).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type GalleryPhoto, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import { Redis } from 'ioredis';
+import { type TestRedis, useTestRedis } from './support/test-redis.js';
+
+const photo = (sha256: string, embedding: number[]): GalleryPhoto => ({
+  sha256,
+  photoKey: `galleries/m1/${sha256}.png`,
+  embedding,
+  source: 'upload',
+  addedAt: new Date().toISOString(),
+});
+
+describe('GalleryRepository', () => {
+  let testRedis: TestRedis;
+  let redis: Redis;
+  let galleries: GalleryRepository;
+
+  before(async () => {
+    testRedis = await useTestRedis('gallery');
+    redis = new Redis(testRedis.url);
+    galleries = new GalleryRepository(redis, testRedis.prefix);
+  });
+  after(async () => {
+    redis.disconnect();
+    await testRedis.cleanup();
+  });
+
+  it('adds photos, skips ones already enrolled, keeps the mean, bumps the version', async () => {
+    assert.equal(await galleries.version('m1'), '0');
+    const first = await galleries.addPhotos('m1', 'Ann', [photo('a', [0, 2]), photo('b', [2, 0])]);
+    assert.equal(first.added, 2);
+    assert.deepEqual(first.identity.mean, [1, 1]);
+    const version = await galleries.version('m1');
+    assert.notEqual(version, '0');
+    const again = await galleries.addPhotos('m1', 'Ann', [photo('a', [0, 2])]);
+    assert.equal(again.added, 0);
+    assert.equal(await galleries.version('m1'), version, 'nothing changed, so the version stays');
+    assert.equal((await galleries.get('m1', 'Ann'))?.photos.length, 2);
+  });
+
+  it('loses nothing when 20 enrolments of one person run at once', async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        galleries.addPhotos('m1', 'Crowd', [photo(`c${index}`, [index, 0])]),
+      ),
+    );
+    const crowd = await galleries.get('m1', 'Crowd');
+    assert.equal(crowd?.photos.length, 20);
+    assert.ok(Math.abs((crowd?.mean[0] ?? 0) - 9.5) < 1e-9);
+  });
+
+  it('renames (refusing a taken name), removes, lists and snapshots', async () => {
+    await galleries.addPhotos('m1', 'Bob', [photo('x', [1, 1])]);
+    assert.equal(await galleries.rename('m1', 'Bob', 'Ann'), 'taken');
+    assert.equal(await galleries.rename('m1', 'Nobody', 'Zed'), 'missing');
+    const before = await galleries.version('m1');
+    assert.equal(await galleries.rename('m1', 'Bob', 'Robert'), 'renamed');
+    assert.notEqual(await galleries.version('m1'), before);
+    assert.equal(await galleries.get('m1', 'Bob'), undefined);
+    assert.equal((await galleries.get('m1', 'Robert'))?.identity, 'Robert');
+    assert.deepEqual(
+      (await galleries.list('m1')).map((entry) => entry.identity),
+      ['Ann', 'Crowd', 'Robert'],
+    );
+    const removed = await galleries.remove('m1', 'Robert');
+    assert.deepEqual(
+      removed?.photos.map((entry) => entry.photoKey),
+      ['galleries/m1/x.png'],
+    );
+    assert.equal(await galleries.remove('m1', 'Robert'), undefined);
+    const snapshot = await galleries.snapshot('m1');
+    assert.equal(snapshot.version, await galleries.version('m1'));
+    assert.equal(snapshot.identities.length, 2);
+    assert.equal(await galleries.count('m1'), 2);
+    assert.equal(await galleries.count('m2'), 0, 'galleries are per model');
+    await galleries.drop('m1');
+    assert.equal(await galleries.count('m1'), 0);
+    assert.notEqual(await galleries.version('m1'), snapshot.version, 'dropping invalidates cached copies');
+  });
+});
