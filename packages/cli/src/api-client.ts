@@ -90,6 +90,18 @@ export class ApiClient {
     return { ...created, created: true };
   }
 
+  /** Any route: the parsed JSON answer, or ApiError with the problem's detail. */
+  async json<T>(path: string, init: RequestInit, what: string): Promise<T> {
+    return parse<T>(await this.request(path, init, what), what);
+  }
+
+  /** The raw response of a streaming route (Server-Sent Events), after checking its status. */
+  async stream(path: string, what: string, signal?: AbortSignal): Promise<Response> {
+    const response = await this.request(path, signal === undefined ? {} : { signal }, what);
+    if (!response.ok) await parse<unknown>(response, what);
+    return response;
+  }
+
   async uploadImages(datasetId: string, form: FormData): Promise<UploadFileResult[]> {
     const response = await this.request(
       `/v1/datasets/${encodeURIComponent(datasetId)}/images`,

@@ -66,33 +66,36 @@ async function prepareOutput(flag: string, file: string | undefined): Promise<st
   return resolved;
 }
 
-/** Every model before any photo is read: an unknown id fails at once. */
+/** A trained model's card must exist: an unknown id is bad input, reported before anything is loaded. */
+async function assertTrained(id: string, store: ObjectStore, storage: StorageConfig): Promise<void> {
+  let cardKey: string;
+  try {
+    cardKey = storageKeys.modelFile(id, 'card.json');
+  } catch (error) {
+    if (error instanceof InvalidKeyError) throw new EvalUsageError(`--model: ${error.message}`);
+    throw error;
+  }
+  if ((await store.stat(cardKey)) === undefined) {
+    throw new EvalUsageError(
+      `unknown model "${id}": no trained model with that id (no ${cardKey}) in ${describeStorage(storage)}; ` +
+        `use ${BASELINE_MODEL_ID} or a ready model's id (STORAGE/STORAGE_DIR/S3_* choose the storage)`,
+    );
+  }
+}
+
+/** Every model before any photo is read: a bad id fails in a second, not after the extraction. */
 async function loadEmbedders(
   ids: readonly string[],
   store: ObjectStore,
   config: Config,
 ): Promise<Embedder[]> {
+  const trained = ids.filter((id) => id !== BASELINE_MODEL_ID);
+  for (const id of trained) await assertTrained(id, store, config.storage);
   const embedders: Embedder[] = [];
   for (const id of ids) {
-    if (id === BASELINE_MODEL_ID) {
-      embedders.push(baselineEmbedder(config.predict.baselineThreshold));
-      continue;
-    }
-    let cardKey: string;
-    try {
-      cardKey = storageKeys.modelFile(id, 'card.json');
-    } catch (error) {
-      if (error instanceof InvalidKeyError) throw new EvalUsageError(`--model: ${error.message}`);
-      throw error;
-    }
-    if ((await store.stat(cardKey)) === undefined) {
-      throw new EvalUsageError(
-        `unknown model "${id}": no trained model with that id (no ${cardKey}) in ${describeStorage(config.storage)}; ` +
-          `use ${BASELINE_MODEL_ID} or a ready model's id (STORAGE/STORAGE_DIR/S3_* choose the storage)`,
-      );
-    }
-    const { tf } = await loadTrainingTensorflow();
-    embedders.push(await loadTrainedEmbedder(tf, store, id));
+    if (id === BASELINE_MODEL_ID) embedders.push(baselineEmbedder(config.predict.baselineThreshold));
+    // TensorFlow.js (seconds to start) is loaded once, and only when a trained model needs it.
+    else embedders.push(await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id));
   }
   return embedders;
 }

@@ -83,8 +83,10 @@ export async function importDirectory(
   dir: string,
   datasetName: string,
   progressOut: NodeJS.WriteStream,
+  /** Paths to leave out (the demo keeps one photo back to identify). */
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<ImportReport> {
-  const photos = await findPhotos(dir);
+  const photos = (await findPhotos(dir)).filter((photo) => !exclude.has(photo.path));
   if (photos.length === 0) throw new Error(`${dir} has no photos in <identity>/ folders`);
   const dataset = await client.datasetNamed(datasetName);
   const counts = new Map<string, IdentityCounts>();

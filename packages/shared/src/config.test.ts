@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.roles, ['api', 'downloader', 'extractor', 'pairs', 'trainer', 'predictor']);
     assert.deepEqual(config.redis, { url: 'redis://127.0.0.1:6379', urlFromEnv: false, prefix: 'faceshot' });
     assert.deepEqual(config.storage, { kind: 'fs', dir: '/srv/faceshot/data/objects' });
-    assert.deepEqual(config.api, { host: '127.0.0.1', port: 3000 });
+    assert.deepEqual(config.api, { host: '127.0.0.1', port: 3000, eventsIntervalMs: 500 });
     assert.equal(config.limits.imageMaxBytes, 10 * 1024 * 1024);
   });
 

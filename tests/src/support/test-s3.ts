@@ -1,7 +1,7 @@
 // An S3 server for a test file: MinIO in a container where a container runtime answers, else the
 // server named by S3_ENDPOINT (with S3_ACCESS_KEY / S3_SECRET_KEY), else s3rver on a free port in a
 // temporary directory. Every call gets a fresh bucket.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -16,7 +16,17 @@ export interface TestS3 {
   source: string;
   config: S3StorageConfig;
   store: S3ObjectStore;
+  /** Taking the server away and back (s3rver only; undefined for MinIO and S3_ENDPOINT). */
+  outage?: S3Outage;
   stop(): Promise<void>;
+}
+
+/** A storage outage for fault tests: the server stops (as in a crash) and comes back with its data. */
+export interface S3Outage {
+  /** Kills the server; connections are refused until `up`. Its objects stay on disk. */
+  down(): Promise<void>;
+  /** Starts the server again on the same port with the same directory. */
+  up(): Promise<void>;
 }
 
 interface S3Server {
@@ -24,6 +34,7 @@ interface S3Server {
   endpoint: string;
   accessKey: string;
   secretKey: string;
+  outage?: S3Outage;
   stop(): Promise<void>;
 }
 
@@ -59,21 +70,20 @@ function environmentS3(): S3Server | undefined {
   };
 }
 
-/**
- * s3rver in a child process. It mints list continuation tokens with DES, which OpenSSL 3 only offers
- * through the legacy provider; a separate process also keeps its event loop apart from the test's.
- */
-async function localS3rver(): Promise<S3Server> {
-  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'faceshot-s3rver-'));
+/** Starts s3rver on `port` (0: any free port) serving `directory`; resolves with the port it listens on. */
+async function spawnS3rver(directory: string, port: number): Promise<{ child: ChildProcess; port: number }> {
   const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', bin, '-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent'],
+    ['--openssl-legacy-provider', bin, '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`s3rver did not start: ${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`s3rver did not start: ${output}`));
+    }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on [^:]+:(\d+)/.exec(output);
@@ -91,17 +101,52 @@ async function localS3rver(): Promise<S3Server> {
   });
   child.stdout.resume();
   child.stderr.resume();
+  return { child, port: listening };
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+/**
+ * s3rver in a child process. It mints list continuation tokens with DES, which OpenSSL 3 only offers
+ * through the legacy provider; a separate process also keeps its event loop apart from the test's.
+ */
+async function localS3rver(): Promise<S3Server> {
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'faceshot-s3rver-'));
+  const first = await spawnS3rver(directory, 0);
+  let child: ChildProcess | undefined = first.child;
+  const port = first.port;
   return {
     source: 's3rver',
     endpoint: `http://127.0.0.1:${port}`,
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
+    outage: {
+      async down() {
+        if (child !== undefined) await stopChild(child, 'SIGKILL');
+        child = undefined;
+      },
+      async up() {
+        if (child !== undefined) return;
+        // The port was ours a moment ago; should anything grab it meanwhile, retry for a while.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            child = (await spawnS3rver(directory, port)).child;
+            return;
+          } catch (error) {
+            if (attempt >= 10) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 300));
+          }
+        }
+      },
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      if (child !== undefined) await stopChild(child, 'SIGTERM');
+      child = undefined;
       await fs.rm(directory, { recursive: true, force: true });
     },
   };
@@ -125,9 +170,14 @@ export async function startTestS3(): Promise<TestS3> {
     source: server.source,
     config,
     store,
+    ...(server.outage === undefined ? {} : { outage: server.outage }),
     async stop() {
-      await deletePrefix(store, '');
-      await server.stop();
+      try {
+        await deletePrefix(store, '');
+      } finally {
+        // Even when the bucket cannot be emptied (the server is down), no server is left behind.
+        await server.stop();
+      }
     },
   };
 }

@@ -9,8 +9,6 @@ import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { ApiInstance } from '../app.js';
 import { ADMIN_PREFIX } from './auth.js';
 
-type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
-
 export const QUEUE_BOARD_PATH = `${ADMIN_PREFIX}/queues`;
 
 export async function registerAdminBoard(app: ApiInstance, queues: JobQueues): Promise<void> {
@@ -18,10 +16,7 @@ export async function registerAdminBoard(app: ApiInstance, queues: JobQueues): P
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
     queues: QUEUE_NAMES.map((name) => new BullMQAdapter(queues.queue(name))),
-    // @bull-board/fastify 9.10.1 pins @bull-board/api 9.10.1, we have 9.10.2: the same interface from
-    // two copies of the package, which TypeScript tells apart by a private field. Pinning
-    // @bull-board/api to @bull-board/fastify's version removes the need for this cast.
-    serverAdapter: serverAdapter as unknown as BoardServerAdapter,
+    serverAdapter,
     options: { uiConfig: { boardTitle: 'faceshot queues' } },
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: QUEUE_BOARD_PATH });

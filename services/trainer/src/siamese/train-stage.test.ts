@@ -97,6 +97,7 @@ interface Card {
   metrics: Record<string, number>;
   timings: { epochs: number; trainPairsPerSecond: number };
   history: { epoch: number }[];
+  roc: { fpr: number[]; tpr: number[] };
 }
 
 it('trains the transfer head, writes a loadable model and a card with every metric', async () => {
@@ -119,6 +120,13 @@ it('trains the transfer head, writes a loadable model and a card with every metr
     assert.equal(typeof card.metrics[metric], 'number', metric);
   }
   assert.equal(card.metrics.oneShotTrials, 1000);
+  assert.ok((card.metrics.testEer ?? 1) < 0.5);
+  // The ROC curve for plotting: from (0, 0) to (1, 1), never decreasing, at most 101 points.
+  assert.equal(card.roc.fpr.length, card.roc.tpr.length);
+  assert.ok(card.roc.fpr.length > 2 && card.roc.fpr.length <= 101);
+  assert.deepEqual([card.roc.fpr[0], card.roc.tpr[0]], [0, 0]);
+  assert.deepEqual([card.roc.fpr.at(-1), card.roc.tpr.at(-1)], [1, 1]);
+  assert.ok(card.roc.tpr.every((value, index) => index === 0 || value >= (card.roc.tpr[index - 1] ?? 0)));
   assert.ok((card.metrics.testAuc ?? 0) > 0.9, `test AUC ${card.metrics.testAuc}`);
   assert.equal(result.threshold, card.threshold);
   const { tf } = await loadTrainingTensorflow();

@@ -4,8 +4,10 @@ import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
 import {
   accuracyAt,
   bestThreshold,
+  equalErrorRate,
   oneShotAccuracy,
   rocAuc,
+  rocCurve,
 } from '@faceshot/shared/evaluation/verification-metrics';
 import { npyValues, readNpy } from '@faceshot/shared/numpy/npy';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
@@ -119,6 +121,22 @@ async function transferInputs(tf: Tf, store: ObjectStore, meta: PairsMeta): Prom
   };
 }
 
+/** The test pairs' ROC curve, at most 101 points (enough to plot), as false/true positive rates. */
+function sampledRoc(scored: { distance: number; same: boolean }[]): { fpr: number[]; tpr: number[] } {
+  const curve = rocCurve(scored);
+  const indexes = new Set(
+    Array.from({ length: Math.min(101, curve.length) }, (_, step) =>
+      Math.round((step * (curve.length - 1)) / Math.max(1, Math.min(100, curve.length - 1))),
+    ),
+  );
+  const picked = [...indexes].map((index) => curve[index]).filter((point) => point !== undefined);
+  const round = (value: number) => Math.round(value * 10_000) / 10_000;
+  return {
+    fpr: picked.map((point) => round(point.falsePositiveRate)),
+    tpr: picked.map((point) => round(point.truePositiveRate)),
+  };
+}
+
 export interface TrainStageDependencies {
   store: ObjectStore;
   loadTensorflow(): Promise<{ tf: Tf; backend: string }>;
@@ -219,6 +237,7 @@ export function createTrainStage(deps: TrainStageDependencies) {
     const metrics: Record<string, number> = {
       validationAccuracy: chosen.accuracy,
       testAuc: rocAuc(testScored),
+      testEer: equalErrorRate(testScored),
       testAccuracy: accuracyAt(testScored, chosen.threshold),
       oneShot5Way: oneShot5.accuracy,
       oneShotAllWay: oneShotAll.accuracy,
@@ -256,6 +275,7 @@ export function createTrainStage(deps: TrainStageDependencies) {
       },
       threshold: chosen.threshold,
       metrics: { ...metrics, oneShotTrials: oneShot5.trials },
+      roc: sampledRoc(testScored),
       timings: {
         totalSeconds: (performance.now() - started) / 1000,
         epochs: training.epochs,

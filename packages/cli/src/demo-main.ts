@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// `npm run demo`: starts the system, runs a whole pipeline on real photos (import or download →
+// extract → curate → pairs → train → enrol), follows it live, identifies a photo the model never saw,
+// and prints the model's metrics. This process's settings come from its arguments and environment.
+import { openAsBlob } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiClient, ApiError } from './api-client.js';
+import { followPipeline, type PipelineState } from './demo/pipeline-progress.js';
+import { SEED_PEOPLE } from './demo/seed-people.js';
+import { startSystem } from './demo/system-process.js';
+import { findPhotos, formatReport, importDirectory } from './import-command.js';
+
+const USAGE = `usage: npm run demo -- [--dir <folder of identity folders>] [--photo <file>] [--port <n>] [--keep-running]
+
+  --dir     photos as <dir>/<identity>/<photo> (e.g. ../shared/datasets/seed-gray-faces or lfw-dev).
+            One photo is held back and identified at the end. Without --dir the demo downloads photos
+            of the original project's 13 people through the Wikimedia Commons name search
+            (needs internet access).
+  --photo   the photo to identify at the end (default: the held-back one)
+  --port    the API's port (default: 3000, or a free one if 3000 is taken)
+  --keep-running  leave the system running afterwards (Ctrl-C stops it)
+`;
+
+const out = process.stdout;
+const say = (line: string) => out.write(`${line}\n`);
+
+async function freePort(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : port));
+      });
+    });
+  return tryPort(preferred).catch(() => tryPort(0));
+}
+
+interface Card {
+  architecture: string;
+  threshold: number;
+  metrics: Record<string, number | null>;
+  split: { train: string[]; validation: string[]; test: string[] };
+  timings?: { totalSeconds: number; epochs: number };
+}
+
+interface Identified {
+  faces: { identity: string; distance: number | null; score: number; box: Record<string, number> }[];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dir: { type: 'string' },
+      photo: { type: 'string' },
+      port: { type: 'string' },
+      'keep-running': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out.write(USAGE);
+    return 0;
+  }
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  const dir = values.dir === undefined ? undefined : path.resolve(values.dir);
+  let heldBack = values.photo === undefined ? undefined : path.resolve(values.photo);
+  let truth: string | undefined;
+  if (dir !== undefined) {
+    const photos = await findPhotos(dir);
+    if (photos.length === 0) throw new Error(`${dir} holds no photos in <identity>/ folders`);
+    if (heldBack === undefined) {
+      // The last photo of the first person with at least 3: the model and the gallery never see it.
+      const counts = new Map<string, number>();
+      for (const photo of photos) counts.set(photo.identity, (counts.get(photo.identity) ?? 0) + 1);
+      const person = [...counts].find(([, count]) => count >= 3)?.[0];
+      const chosen = photos.filter((photo) => photo.identity === person).at(-1);
+      heldBack = chosen?.path;
+      truth = chosen?.identity;
+    }
+  }
+
+  const port = await freePort(Number(values.port ?? '3000'));
+  say(`faceshot demo: starting the system (API on port ${port}, data in ./data; log: data/demo.log)`);
+  const system = await startSystem({ port, dataDir: path.resolve('data'), env: process.env });
+  const client = new ApiClient(system.apiUrl, system.apiKey);
+  try {
+    say(`[${elapsed()}] system ready at ${system.apiUrl}`);
+    const datasetName = dir === undefined ? 'demo-seed-people' : `demo-${path.basename(dir)}`;
+    let datasetId: string;
+    let download: { queries: { identity: string; query: string; limit: number }[] } | undefined;
+    if (dir !== undefined) {
+      say(
+        `[${elapsed()}] importing ${dir}${heldBack ? ` (holding back ${path.relative(dir, heldBack)})` : ''}`,
+      );
+      const report = await importDirectory(
+        client,
+        dir,
+        datasetName,
+        process.stderr,
+        new Set(heldBack ? [heldBack] : []),
+      );
+      out.write(formatReport(report));
+      datasetId = report.datasetId;
+    } else {
+      say(`[${elapsed()}] no --dir: downloading photos of the original project's 13 people (needs internet)`);
+      datasetId = (await client.datasetNamed(datasetName)).id;
+      download = {
+        queries: Object.entries(SEED_PEOPLE).map(([identity, query]) => ({ identity, query, limit: 25 })),
+      };
+    }
+
+    say(
+      `[${elapsed()}] starting the pipeline: ${download ? 'download → ' : ''}extract → curate → pairs → train → enrol`,
+    );
+    const created = await client.json<PipelineState>(
+      '/v1/pipelines',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          datasetId,
+          options: { architecture: 'transfer', ...(download ? { download } : {}) },
+        }),
+      },
+      'starting the pipeline',
+    );
+    const final = await followPipeline(client, created.id, out);
+    if (final.state !== 'completed') {
+      const reason = final.failedReason ?? final.state;
+      const hint = download ? ' (the downloads need internet access; try --dir with a local folder)' : '';
+      throw new Error(`the pipeline ${final.state}: ${reason}${hint}`);
+    }
+    say(`[${elapsed()}] pipeline completed; model ${final.modelId}`);
+
+    const model = await client.json<{ card: Card; galleryIdentities: number }>(
+      `/v1/models/${final.modelId}`,
+      {},
+      'reading the model',
+    );
+    const card = model.card;
+    say('\nmodel card');
+    say(`  architecture        ${card.architecture}`);
+    say(
+      `  people              train ${card.split.train.length}, validation ${card.split.validation.length}, test ${card.split.test.length} (test people never trained on)`,
+    );
+    say(`  threshold           ${card.threshold.toFixed(3)} (Euclidean distance)`);
+    for (const [name, value] of Object.entries(card.metrics)) {
+      say(`  ${name.padEnd(20)}${value === null ? 'n/a' : Number(value).toFixed(3)}`);
+    }
+    say(`  gallery             ${model.galleryIdentities} people enrolled`);
+
+    if (heldBack !== undefined) {
+      say(`\nidentifying ${heldBack}${truth ? ` (it shows ${truth})` : ''}`);
+      for (const modelId of [final.modelId, 'faceapi-baseline']) {
+        if (modelId === 'faceapi-baseline') {
+          // The baseline's gallery gets the same people: one reference photo each from the dataset.
+          await client.json(`/v1/models/faceapi-baseline/identities`, {}, 'reading the baseline gallery');
+        }
+        const form = new FormData();
+        form.append('photo', await openAsBlob(heldBack), path.basename(heldBack));
+        const answer = await client
+          .json<Identified>(
+            `/v1/models/${modelId}/identify?topK=3`,
+            { method: 'POST', body: form },
+            'identifying',
+          )
+          .catch((error: unknown) => {
+            if (error instanceof ApiError && error.status === 422) return { faces: [] };
+            throw error;
+          });
+        if (answer.faces.length === 0) say(`  ${modelId}: no face found`);
+        for (const face of answer.faces) {
+          const distance = face.distance === null ? 'n/a' : face.distance.toFixed(3);
+          say(`  ${modelId}: ${face.identity} (distance ${distance}, score ${face.score.toFixed(2)})`);
+        }
+        if (modelId === 'faceapi-baseline' && answer.faces.every((face) => face.identity === 'unknown')) {
+          say(
+            '  (faceapi-baseline knows only the people enrolled in its own gallery: POST /v1/models/faceapi-baseline/identities)',
+          );
+        }
+      }
+    }
+    say(`\n[${elapsed()}] done.`);
+    if (values['keep-running']) {
+      say(
+        `The system keeps running at ${system.apiUrl} (web page there; API key: ${system.apiKey}). Ctrl-C stops it.`,
+      );
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    return 0;
+  } finally {
+    await system.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`faceshot demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,69 @@
+// Follows a pipeline's Server-Sent Events and prints its progress: one line per stage change (and a
+// live line on a terminal), until the stream's `end` event.
+import type { ApiClient } from '../api-client.js';
+
+export interface PipelineState {
+  id: string;
+  modelId: string;
+  datasetId: string;
+  state: string;
+  failedReason?: string;
+  stages: {
+    name: string;
+    state: string;
+    progress: number | Record<string, unknown>;
+    jobs: { total: number; completed: number; failed: number };
+  }[];
+}
+
+function describeStage(stage: PipelineState['stages'][number]): string {
+  const { total, completed, failed } = stage.jobs;
+  const counts = total > 1 ? ` ${completed + failed}/${total}${failed > 0 ? ` (${failed} failed)` : ''}` : '';
+  const progress = stage.progress;
+  let detail = '';
+  if (typeof progress === 'object' && progress !== null) {
+    if ('epoch' in progress) {
+      detail = ` epoch ${String(progress.epoch)}/${String(progress.epochs)} loss ${Number(progress.loss).toFixed(4)} valAccuracy ${Number(progress.valAccuracy).toFixed(3)}`;
+    } else if ('identities' in progress)
+      detail = ` ${String(progress.identities)}/${String(progress.of)} people`;
+  }
+  return `${stage.name} ${stage.state}${counts}${detail}`;
+}
+
+export async function followPipeline(
+  client: ApiClient,
+  id: string,
+  out: NodeJS.WriteStream,
+): Promise<PipelineState> {
+  const response = await client.stream(
+    `/v1/pipelines/${encodeURIComponent(id)}/events`,
+    'following the pipeline',
+  );
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let last: PipelineState | undefined;
+  const printed = new Map<string, string>();
+  for await (const chunk of response.body ?? []) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const data = lines.find((line) => line.startsWith('data: '));
+      const event = lines.find((line) => line.startsWith('event: '))?.slice(7);
+      if (data === undefined || (event !== 'progress' && event !== 'end')) continue;
+      last = JSON.parse(data.slice(6)) as PipelineState;
+      for (const stage of last.stages) {
+        const text = describeStage(stage);
+        const stateChanged = printed.get(stage.name)?.split(' ')[1] !== stage.state;
+        // On a terminal every change; in a log only state changes, so the output stays short.
+        if (printed.get(stage.name) !== text && (out.isTTY || stateChanged)) {
+          out.write(`  ${new Date().toISOString().slice(11, 19)}  ${text}\n`);
+          printed.set(stage.name, text);
+        }
+      }
+      if (event === 'end') return last;
+    }
+  }
+  if (last === undefined) throw new Error('the pipeline event stream ended without any event');
+  return last;
+}
