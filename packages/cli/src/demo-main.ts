@@ -88,6 +88,13 @@ async function main(argv: string[]): Promise<number> {
   const port = await freePort(Number(values.port ?? '3000'));
   say(`faceshot demo: starting the system (API on port ${port}, data in ./data; log: data/demo.log)`);
   const system = await startSystem({ port, dataDir: path.resolve('data'), env: process.env });
+  // Ctrl-C (or a kill) mid-demo still stops the system gracefully before this process exits.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`\n${signal}: stopping the system`);
+      void system.stop().finally(() => process.exit(130));
+    });
+  }
   const client = new ApiClient(system.apiUrl, system.apiKey);
   try {
     say(`[${elapsed()}] system ready at ${system.apiUrl}`);
@@ -156,12 +163,28 @@ async function main(argv: string[]): Promise<number> {
     say(`  gallery             ${model.galleryIdentities} people enrolled`);
 
     if (heldBack !== undefined) {
-      say(`\nidentifying ${heldBack}${truth ? ` (it shows ${truth})` : ''}`);
+      // For comparison, the pretrained baseline gets the same people: one reference photo each.
+      const enrol = await client.json<{ jobId: string }>(
+        '/v1/models/faceapi-baseline/identities/from-dataset',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ datasetId, photosPerIdentity: 1 }),
+        },
+        'enrolling the dataset in faceapi-baseline',
+      );
+      for (let state = ''; state !== 'completed'; ) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const job = await client.json<{ state: string; failedReason?: string }>(
+          `/v1/jobs/enrol/${enrol.jobId}`,
+          {},
+          'enrolling',
+        );
+        if (job.state === 'failed') throw new Error(`enrolling faceapi-baseline failed: ${job.failedReason}`);
+        state = job.state;
+      }
+      say(`\nidentifying ${heldBack}${truth ? ` (it shows ${truth})` : ''}, never seen by either model`);
       for (const modelId of [final.modelId, 'faceapi-baseline']) {
-        if (modelId === 'faceapi-baseline') {
-          // The baseline's gallery gets the same people: one reference photo each from the dataset.
-          await client.json(`/v1/models/faceapi-baseline/identities`, {}, 'reading the baseline gallery');
-        }
         const form = new FormData();
         form.append('photo', await openAsBlob(heldBack), path.basename(heldBack));
         const answer = await client
@@ -191,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
       say(
         `The system keeps running at ${system.apiUrl} (web page there; API key: ${system.apiKey}). Ctrl-C stops it.`,
       );
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      await new Promise<void>(() => undefined); // until Ctrl-C: the signal handler stops the system
     }
     return 0;
   } finally {

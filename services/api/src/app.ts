@@ -163,7 +163,12 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
     timeoutMs: deps.predict.timeoutMs,
   };
   await app.register(predictionRoutes, synchronous);
-  await app.register(identityRoutes, { ...synchronous, galleries });
+  await app.register(identityRoutes, {
+    ...synchronous,
+    galleries,
+    queues: deps.queues,
+    datasets: deps.datasets,
+  });
   await app.register(pipelineRoutes, {
     pipelines: new PipelineRepository(deps.redis, deps.redisPrefix),
     models: deps.models,

@@ -235,14 +235,24 @@ it('b. Redis stopped for 3 s mid-pipeline: every role reconnects and the pipelin
     const stopMs = await privateRedis.stop();
     const readyz = await fetch(`${client.baseUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
     const readyzBody = await readyz.text();
+    const asked = Date.now();
+    const statusMeanwhile = await client.request(
+      'GET',
+      `/v1/pipelines/${run.pipeline.id}`,
+      undefined,
+      10_000,
+    );
+    const answeredMs = Date.now() - asked;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
     await privateRedis.start();
     const upAt = Date.now();
     t.diagnostic(
-      `redis stopped (${stopMs} ms to exit) after ${before} extract jobs, back after ${upAt - downAt} ms; /readyz meanwhile: ${readyz.status} ${readyzBody}`,
+      `redis stopped (${stopMs} ms to exit) after ${before} extract jobs, back after ${upAt - downAt} ms; meanwhile ` +
+        `/readyz: ${readyz.status} ${readyzBody}; GET /v1/pipelines/:id: ${statusMeanwhile.status} in ${answeredMs} ms ${statusMeanwhile.text}`,
     );
     assert.equal(readyz.status, 503);
     assert.match(readyzBody, /redis/);
+    assert.ok(statusMeanwhile.status >= 500, 'the API answers at once with an error while Redis is down');
 
     const progressed = await pollUntil(
       () => (extractCompletions(run).length > before ? Date.now() : undefined),
@@ -251,9 +261,15 @@ it('b. Redis stopped for 3 s mid-pipeline: every role reconnects and the pipelin
       100,
     );
     const { status, unavailable, lastError } = await finishRun(t, run);
+    const jobs = await client.extractJobs(status, run.photos.length);
+    const workerErrors = supervisor.processes.flatMap((entry) =>
+      entry.logs((line) => line.msg === 'worker error' || line.msg === 'job failed'),
+    );
     t.diagnostic(
       `first extract job completed ${progressed - upAt} ms after Redis came back; pipeline done ${Date.now() - upAt} ms after; ` +
-        `${unavailable} status polls failed meanwhile${lastError === undefined ? '' : ` (last: ${lastError})`}; ${status.state}`,
+        `${unavailable} status polls failed${lastError === undefined ? '' : ` (last: ${lastError})`}; ` +
+        `extract attempts: ${jobs.map((job) => job.attempts).join(',')}; worker errors / failed attempts logged: ${workerErrors.length} ` +
+        `${[...new Set(workerErrors.map((line) => `${line.msg}: ${String(line.err)}`))].join(' | ')}`,
     );
     supervisor.assertNoneDied();
     // The API answers again.
@@ -297,9 +313,9 @@ it('c. the S3 server down for 3 s during extraction: jobs retry with backoff and
       extractor.logs((line) => line.msg === 'job failed' && String(line.jobId).startsWith(run.extractPrefix)),
     );
     t.diagnostic(
-      `pipeline done ${Date.now() - upAt} ms after S3 came back; extract jobs with more than one attempt: ` +
-        `${retried.map((job) => `${job.id}=${job.attempts}`).join(', ') || 'none'}; ` +
-        `failed attempts logged: ${failures.map((line) => String(line.err)).join(' | ')}`,
+      `pipeline done ${Date.now() - upAt} ms after S3 came back; attempts per extract job: ` +
+        `${jobs.map((job) => job.attempts).join(',')} (${retried.length} retried); ${failures.length} failed attempts logged: ` +
+        `${[...new Set(failures.map((line) => String(line.err)))].join(' | ')}`,
     );
     assert.ok(retried.length >= 1, 'at least one extract job needed a second attempt');
     for (const job of jobs) assert.ok(job.attempts <= job.maxAttempts);

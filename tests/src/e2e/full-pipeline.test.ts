@@ -208,5 +208,6 @@ it('runs a whole pipeline across role processes over HTTP and identifies held-ba
     }
     t.diagnostic(`held-back photos identified in the top 3: ${8 - misses.length} of 8`);
     assert.deepEqual(misses, [], 'the right person among the top 3');
+    supervisor.assertNoneDied();
   });
 });

@@ -54,11 +54,14 @@ export async function followPipeline(
       last = JSON.parse(data.slice(6)) as PipelineState;
       for (const stage of last.stages) {
         const text = describeStage(stage);
-        const stateChanged = printed.get(stage.name)?.split(' ')[1] !== stage.state;
-        // On a terminal every change; in a log only state changes, so the output stays short.
-        if (printed.get(stage.name) !== text && (out.isTTY || stateChanged)) {
+        // On a terminal every change; in a log a state change, every 10% of a stage's jobs, every epoch.
+        const milestone = `${stage.state} ${Math.floor((10 * (stage.jobs.completed + stage.jobs.failed)) / Math.max(1, stage.jobs.total))} ${
+          typeof stage.progress === 'object' && 'epoch' in stage.progress ? String(stage.progress.epoch) : ''
+        }`;
+        const key = out.isTTY ? text : milestone;
+        if (printed.get(stage.name) !== key) {
           out.write(`  ${new Date().toISOString().slice(11, 19)}  ${text}\n`);
-          printed.set(stage.name, text);
+          printed.set(stage.name, key);
         }
       }
       if (event === 'end') return last;

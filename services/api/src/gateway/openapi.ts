@@ -17,8 +17,8 @@ identification. Long work runs as jobs; poll \`/v1/jobs/{queue}/{id}\`. Errors a
 \`application/problem+json\` (RFC 9457).
 
 Send an API key as \`Authorization: Bearer <key>\`. Read keys may GET and HEAD; write keys may do \
-anything under /v1; admin keys may also use /admin. /healthz, /readyz, /docs and (unless \
-METRICS_PUBLIC=false) /metrics need no key.`;
+anything under /v1; admin keys may also use /admin. /healthz, /readyz, /docs, the web page (/ and \
+/ui/*) and (unless METRICS_PUBLIC=false) /metrics need no key.`;
 
 const gatewayProblems = { 401: ProblemSchema, 403: ProblemSchema, 429: ProblemSchema };
 

@@ -1,7 +1,9 @@
 // A model's gallery over HTTP. Writes (enrol, rename, delete) go through the enrol queue and the
 // request waits for the result; reads come straight from the gallery repository.
+import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { GalleryIdentity, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { JobWaiter } from '@faceshot/shared/queues/job-waiter';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -12,6 +14,8 @@ import { type PhotoUploadLimits, receivePhotos } from '../photo-uploads.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
 export interface IdentityRouteDependencies {
+  queues: JobQueues;
+  datasets: DatasetRepository;
   models: ModelRepository;
   galleries: GalleryRepository;
   store: ObjectStore;
@@ -124,6 +128,50 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       } finally {
         await photos.discard();
       }
+    },
+  );
+
+  app.post(
+    '/v1/models/:id/identities/from-dataset',
+    {
+      schema: {
+        summary: "Enrol a curated dataset's people: the most typical kept faces of each (a job)",
+        description:
+          'For a model trained elsewhere, or faceapi-baseline. Answers 202 with the enrol job; follow it at ' +
+          'GET /v1/jobs/enrol/{jobId}.',
+        params: ModelParams,
+        body: Type.Object(
+          {
+            datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+            photosPerIdentity: Type.Integer({
+              minimum: 0,
+              maximum: 10_000,
+              default: 1,
+              description: '0 = every kept face',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({ jobId: Type.String(), queue: Type.Literal('enrol') }),
+          404: ProblemSchema,
+          409: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const modelId = request.params.id;
+      await assertModelServes(deps.models, deps.store, modelId);
+      const { datasetId, photosPerIdentity } = request.body;
+      if ((await deps.datasets.get(datasetId)) === undefined)
+        throw new HttpProblem(404, `no dataset "${datasetId}"`);
+      const jobId = await deps.queues.enqueue('enrol', {
+        action: 'enrol-dataset',
+        modelId,
+        datasetId,
+        photosPerIdentity,
+      });
+      return reply.code(202).send({ jobId, queue: 'enrol' as const });
     },
   );
 
