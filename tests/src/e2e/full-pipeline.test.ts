@@ -77,7 +77,10 @@ after(
     await roles?.stopAll();
     await s3?.stop();
     await redis?.cleanup();
-    if (root !== undefined) await fs.rm(root, { recursive: true, force: true });
+    if (root !== undefined) {
+      if (roles === undefined) await fs.rm(root, { recursive: true, force: true });
+      else await roles.removeUnlessFailed(root);
+    }
   },
   { timeout: 120_000 },
 );

@@ -6,9 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Role } from '@faceshot/shared/config';
 import { repoRoot } from './datasets.js';
 
-export type RoleName = 'api' | 'downloader' | 'extractor' | 'pairs' | 'trainer' | 'predictor';
+/** The roles, as in ROLES (packages/shared/src/config.ts). */
+export type RoleName = Role;
 
 /** Each role's main, relative to the repository root (built by `npm run build`). */
 export const ROLE_MAINS: Record<RoleName, string> = {
@@ -42,7 +44,7 @@ export interface TimedExit extends ProcessExit {
   ms: number;
 }
 
-/** Stops the waiting when the process exits first; `what` names what was awaited. */
+/** What a wait rejects with when the process exits before what it waited for. */
 export class ProcessExitedError extends Error {}
 
 const MAX_KEPT_CHARS = 8 * 1024 * 1024;
@@ -65,6 +67,8 @@ export class RoleProcess {
     readonly logFile: string,
   ) {
     const file = fs.createWriteStream(logFile, { flags: 'a' });
+    // A full disk or a removed directory must not fail the test; the output is in memory as well.
+    file.on('error', () => undefined);
     const onData = (chunk: Buffer) => {
       const piece = chunk.toString('utf8');
       file.write(piece);
@@ -84,11 +88,16 @@ export class RoleProcess {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal, at: Date.now() };
-        if (this.partial !== '') this.parse(this.partial);
-        file.end();
         this.notify();
         resolve(this.exitInfo);
       });
+    });
+    // Output may still arrive after 'exit'; 'close' comes once stdout and stderr are done.
+    child.once('close', () => {
+      if (this.partial !== '') this.parse(this.partial);
+      this.partial = '';
+      file.end();
+      this.notify();
     });
   }
 
@@ -289,14 +298,34 @@ export class RoleSupervisor {
     return this.processes.map((entry) => entry.tail(lines)).join('\n');
   }
 
+  /** Set once a `diagnose` body failed: keep the log files (see `keepLogsIfFailed`). */
+  failed = false;
+
   /** Runs `body`; if it throws, prints every process's tail to stderr first, then rethrows. */
   async diagnose<T>(body: () => Promise<T>, lines = 30): Promise<T> {
     try {
       return await body();
     } catch (error) {
+      this.failed = true;
       process.stderr.write(`\nrole process output (last ${lines} lines each):\n${this.tails(lines)}\n`);
       throw error;
     }
+  }
+
+  /**
+   * Removes `root` (a temporary directory holding `logDir`) unless a `diagnose` body failed; then only
+   * the log files stay, and where they are is printed.
+   */
+  async removeUnlessFailed(root: string): Promise<void> {
+    if (!this.failed) {
+      await fs.promises.rm(root, { recursive: true, force: true });
+      return;
+    }
+    for (const entry of await fs.promises.readdir(root)) {
+      const full = path.join(root, entry);
+      if (full !== path.resolve(this.logDir)) await fs.promises.rm(full, { recursive: true, force: true });
+    }
+    process.stderr.write(`role process logs kept in ${this.logDir}\n`);
   }
 
   /** kill -9 every process still running and waits until all are gone. */

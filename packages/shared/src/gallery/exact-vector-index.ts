@@ -3,7 +3,7 @@ import { TopK } from './top-k.js';
 import { checkQuery } from './vector-checks.js';
 import type { VectorIndex, VectorMatch } from './vector-index.js';
 
-/** Scans every row: recall 1, no build cost, O(n·d) per query. Arguments are checked by the caller. */
+/** Scans every row: recall 1, no build cost, O(n·d) per query. buildVectorIndex checks the matrix. */
 export class ExactVectorIndex implements VectorIndex {
   readonly kind = 'exact';
   readonly dimensions: number;

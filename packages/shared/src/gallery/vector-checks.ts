@@ -1,5 +1,5 @@
 // Argument checks shared by both indexes: a wrong dimension or a NaN would otherwise give silently
-// wrong neighbours (NaN compares false with everything, so such a row is never and always "nearest").
+// wrong neighbours (every comparison with NaN is false, so a NaN distance corrupts the ranking).
 
 export function checkDimensions(dimensions: number): void {
   if (!Number.isInteger(dimensions) || dimensions < 1) {

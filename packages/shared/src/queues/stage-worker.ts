@@ -19,7 +19,8 @@ export interface StageContext {
    * Runs child jobs before the rest of this one, for work only known when the job starts (the photos a
    * pipeline's downloads produced). The first time, it adds the children and parks this job until they
    * are all done (a failed child does not block it); the job then runs again from the start, and this
-   * call returns at once because the children exist. With no payloads it returns at once.
+   * call returns at once because the children exist and are done (a run while some are still pending,
+   * after a crash, parks the job again). With no payloads and no children it returns at once.
    */
   childrenFirst<C extends QueueName>(queue: C, payloads: readonly PayloadOf<C>[]): Promise<void>;
 }
@@ -71,27 +72,30 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
     name: C,
     payloads: readonly PayloadOf<C>[],
   ): Promise<void> {
-    if (payloads.length === 0) return;
-    // Set once the children are added: on the job's next run they exist (and are done).
+    // Set once the children are added: on the job's next run they exist (and are normally done).
     const marker = `${options.prefix}:meta:children:${queue}:${job.id}:${name}`;
-    if ((await options.connection.exists(marker)) === 1) return;
-    const valid = payloads.map((payload, index) =>
-      parseWithSchema(queueSchemas[name].payload, payload, `${name} job payload [${index}]`),
-    );
-    // Child ids follow from the parent's, so adding them again after a crash adds nothing twice.
-    await childQueue(name).addBulk(
-      valid.map((data, index) => ({
-        name,
-        data,
-        opts: {
-          ...options.childJobOptions,
-          jobId: `${job.id}-${name}-${index}`,
-          parent: { id: job.id ?? '', queue: job.queueQualifiedName },
-          ignoreDependencyOnFailure: true,
-        },
-      })),
-    );
-    await options.connection.set(marker, '1', 'EX', 7 * 24 * 3600);
+    if ((await options.connection.exists(marker)) === 0) {
+      if (payloads.length === 0) return;
+      const valid = payloads.map((payload, index) =>
+        parseWithSchema(queueSchemas[name].payload, payload, `${name} job payload [${index}]`),
+      );
+      // Child ids follow from the parent's, so adding them again after a crash adds nothing twice.
+      await childQueue(name).addBulk(
+        valid.map((data, index) => ({
+          name,
+          data,
+          opts: {
+            ...options.childJobOptions,
+            jobId: `${job.id}-${name}-${index}`,
+            parent: { id: job.id ?? '', queue: job.queueQualifiedName },
+            ignoreDependencyOnFailure: true,
+          },
+        })),
+      );
+      await options.connection.set(marker, '1', 'EX', 7 * 24 * 3600);
+    }
+    // On every run, not only the first: a worker that died after adding the children but before
+    // parking the job leaves it active; its next run must wait for them too (false once all are done).
     if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
   }
 
