@@ -53,6 +53,30 @@ function idsOf(payload: unknown): { datasetId?: string; modelId?: string } {
   };
 }
 
+/** Network errors that mean a service we depend on (object storage) is unreachable, not a bad job. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** How long a worker stops taking jobs from its queue when storage is unreachable. */
+export const UNREACHABLE_PAUSE_MS = 5_000;
+
+/** True for a raw connection error (or one in its causes). Stages wrap errors about remote photo
+ * sites in their own types (DownloadError), so a raw one that escapes a stage is our infrastructure. */
+export function isUnreachableError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 export function startStageWorker<Q extends QueueName>(options: StageWorkerOptions<Q>): Worker {
   const { queue, processor, logger } = options;
   const schemas = queueSchemas[queue];
@@ -130,6 +154,16 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
           throw error;
         }
         if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+        if (isUnreachableError(error)) {
+          // Storage is down: every job would fail the same way and an outage would burn every job's
+          // attempts in seconds. Pause this queue's workers and put the job back without using an attempt.
+          log.warn(
+            { err: (error as Error).message, pauseMs: UNREACHABLE_PAUSE_MS },
+            'storage unreachable: pausing',
+          );
+          await worker.rateLimit(UNREACHABLE_PAUSE_MS);
+          throw Worker.RateLimitError();
+        }
         throw error;
       }
       try {
