@@ -51,6 +51,28 @@ interface Identified {
   faces: { identity: string; distance: number | null; score: number; box: Record<string, number> }[];
 }
 
+async function identifyWithBoth(client: ApiClient, models: string[], photo: string): Promise<void> {
+  for (const modelId of models) {
+    const form = new FormData();
+    form.append('photo', await openAsBlob(photo), path.basename(photo));
+    const answer = await client
+      .json<Identified>(
+        `/v1/models/${modelId}/identify?topK=3`,
+        { method: 'POST', body: form },
+        'identifying',
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 422) return { faces: [] };
+        throw error;
+      });
+    if (answer.faces.length === 0) say(`  ${modelId}: no face found`);
+    for (const face of answer.faces) {
+      const distance = face.distance === null ? 'n/a' : face.distance.toFixed(3);
+      say(`  ${modelId}: ${face.identity} (distance ${distance}, score ${face.score.toFixed(2)})`);
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -69,19 +91,22 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
   const dir = values.dir === undefined ? undefined : path.resolve(values.dir);
-  let heldBack = values.photo === undefined ? undefined : path.resolve(values.photo);
-  let truth: string | undefined;
+  // Photos to identify at the end: --photo, or the last photo of three people (held back from import,
+  // so neither the model nor the gallery ever sees them).
+  let heldBack: { path: string; truth?: string }[] =
+    values.photo === undefined ? [] : [{ path: path.resolve(values.photo) }];
   if (dir !== undefined) {
     const photos = await findPhotos(dir);
     if (photos.length === 0) throw new Error(`${dir} holds no photos in <identity>/ folders`);
-    if (heldBack === undefined) {
-      // The last photo of the first person with at least 3: the model and the gallery never see it.
+    if (heldBack.length === 0) {
       const counts = new Map<string, number>();
       for (const photo of photos) counts.set(photo.identity, (counts.get(photo.identity) ?? 0) + 1);
-      const person = [...counts].find(([, count]) => count >= 3)?.[0];
-      const chosen = photos.filter((photo) => photo.identity === person).at(-1);
-      heldBack = chosen?.path;
-      truth = chosen?.identity;
+      heldBack = [...counts]
+        .filter(([, count]) => count >= 3)
+        .slice(0, 3)
+        .map(([person]) => photos.filter((photo) => photo.identity === person).at(-1))
+        .filter((photo) => photo !== undefined)
+        .map((photo) => ({ path: photo.path, truth: photo.identity }));
     }
   }
 
@@ -103,14 +128,14 @@ async function main(argv: string[]): Promise<number> {
     let download: { queries: { identity: string; query: string; limit: number }[] } | undefined;
     if (dir !== undefined) {
       say(
-        `[${elapsed()}] importing ${dir}${heldBack ? ` (holding back ${path.relative(dir, heldBack)})` : ''}`,
+        `[${elapsed()}] importing ${dir} (holding back ${heldBack.map((photo) => path.relative(dir, photo.path)).join(', ')})`,
       );
       const report = await importDirectory(
         client,
         dir,
         datasetName,
         process.stderr,
-        new Set(heldBack ? [heldBack] : []),
+        new Set(heldBack.map((photo) => photo.path)),
       );
       out.write(formatReport(report));
       datasetId = report.datasetId;
@@ -158,11 +183,13 @@ async function main(argv: string[]): Promise<number> {
     );
     say(`  threshold           ${card.threshold.toFixed(3)} (Euclidean distance)`);
     for (const [name, value] of Object.entries(card.metrics)) {
-      say(`  ${name.padEnd(20)}${value === null ? 'n/a' : Number(value).toFixed(3)}`);
+      const shown =
+        value === null ? 'n/a' : Number.isInteger(value) ? String(value) : Number(value).toFixed(3);
+      say(`  ${name.padEnd(20)}${shown}`);
     }
     say(`  gallery             ${model.galleryIdentities} people enrolled`);
 
-    if (heldBack !== undefined) {
+    if (heldBack.length > 0) {
       // For comparison, the pretrained baseline gets the same people: one reference photo each.
       const enrol = await client.json<{ jobId: string }>(
         '/v1/models/faceapi-baseline/identities/from-dataset',
@@ -183,30 +210,9 @@ async function main(argv: string[]): Promise<number> {
         if (job.state === 'failed') throw new Error(`enrolling faceapi-baseline failed: ${job.failedReason}`);
         state = job.state;
       }
-      say(`\nidentifying ${heldBack}${truth ? ` (it shows ${truth})` : ''}, never seen by either model`);
-      for (const modelId of [final.modelId, 'faceapi-baseline']) {
-        const form = new FormData();
-        form.append('photo', await openAsBlob(heldBack), path.basename(heldBack));
-        const answer = await client
-          .json<Identified>(
-            `/v1/models/${modelId}/identify?topK=3`,
-            { method: 'POST', body: form },
-            'identifying',
-          )
-          .catch((error: unknown) => {
-            if (error instanceof ApiError && error.status === 422) return { faces: [] };
-            throw error;
-          });
-        if (answer.faces.length === 0) say(`  ${modelId}: no face found`);
-        for (const face of answer.faces) {
-          const distance = face.distance === null ? 'n/a' : face.distance.toFixed(3);
-          say(`  ${modelId}: ${face.identity} (distance ${distance}, score ${face.score.toFixed(2)})`);
-        }
-        if (modelId === 'faceapi-baseline' && answer.faces.every((face) => face.identity === 'unknown')) {
-          say(
-            '  (faceapi-baseline knows only the people enrolled in its own gallery: POST /v1/models/faceapi-baseline/identities)',
-          );
-        }
+      for (const { path: photo, truth } of heldBack) {
+        say(`\nidentifying ${photo}${truth ? ` (it shows ${truth}; neither model saw it)` : ''}`);
+        await identifyWithBoth(client, [final.modelId, 'faceapi-baseline'], photo);
       }
     }
     say(`\n[${elapsed()}] done.`);
