@@ -136,7 +136,8 @@ const report = {
   dimensions: DIMENSIONS,
   data: 'uniform [0, 1) random vectors (seeded)',
   queries: { k: K, noisyStored: `stored row + uniform noise ±${NOISE} per value`, random: 'uniform random' },
-  ann: ANN_DEFAULTS,
+  // The graph's build parameters; the search beam is swept (expansionSearch in each result).
+  ann: { connectivity: ANN_DEFAULTS.connectivity, expansionAdd: ANN_DEFAULTS.expansionAdd },
   results,
 };
 const json = JSON.stringify(report, null, 1);

@@ -25,11 +25,13 @@ export interface VectorIndexOptions {
   /** Label of row i (default i). Several rows may share a label (e.g. several photos of one person). */
   labels?: Uint32Array;
   /**
-   * Galleries with fewer rows than this are scanned exactly. Measured on 2 cores, 128-d
-   * (bench/src/gallery-search.ts): an exact query over 20k rows takes ~2 ms, small next to face
-   * detection and embedding (hundreds of ms per photo), needs no build and has recall 1; the HNSW graph
-   * costs ~1 s to build at that size and its answers are approximate. Above ~20k the scan's linear cost
-   * starts to show (10 ms at 100k, 100 ms at 1M) while the graph stays well under 1 ms.
+   * Galleries with fewer rows than this are scanned exactly (default 20k). Measured at 128-d on 2 cores
+   * (bench/src/gallery-search.ts): the scan costs ~0.26 µs a row, so ~5 ms a query at 20k (small next
+   * to detecting and embedding the face, hundreds of ms), needs no build and always finds the nearest
+   * row. The graph answers a 10k–20k gallery in ~1–2 ms but costs ~0.5 CPU-ms a row to build (10 s at
+   * 20k, and every gallery change means a rebuild), so it pays off only after ~7,000 queries per
+   * build. Past ~20k the scan grows to 27 ms at 100k and 260 ms at 1M; the graph stays in single-digit
+   * to low double-digit ms.
    */
   exactBelow?: number;
   ann?: Partial<AnnParameters>;
