@@ -12,6 +12,7 @@ import {
   ingestSpooledImage,
   type SpooledFile,
 } from '@faceshot/shared/datasets/ingest-image';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { assertValidIdentity, storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, type ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -36,7 +37,7 @@ export const DEFAULT_SEARCH_LIMIT = 20;
 
 const DatasetSchema = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String() });
 const IdentityName = Type.String({ minLength: 1, maxLength: 128 });
-const DatasetParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const DatasetParams = Type.Object({ id: IdSchema });
 
 const FileResult = Type.Object({
   filename: Type.String(),

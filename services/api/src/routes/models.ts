@@ -7,6 +7,8 @@ import {
   type ModelRepository,
 } from '@faceshot/shared/datasets/model-repository';
 import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -23,7 +25,7 @@ export interface ModelRouteDependencies {
   baselineThreshold: number;
 }
 
-const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ModelParams = Type.Object({ id: IdSchema });
 const ModelSummary = Type.Object({
   id: Type.String(),
   datasetId: Type.String(),
@@ -103,15 +105,11 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         summary: 'Train a Siamese model on a curated dataset (pairs, then training)',
         body: Type.Object(
           {
-            datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+            datasetId: IdSchema,
             architecture: Type.Union([Type.Literal('transfer'), Type.Literal('seed')], {
               default: 'transfer',
             }),
-            hyperparameters: Type.Optional(
-              Type.Record(Type.String(), Type.Number(), {
-                description: 'epochs, batchSize, learningRate, margin, patience, seed',
-              }),
-            ),
+            hyperparameters: Type.Optional(HyperparametersSchema),
             pairsPerClass: Type.Optional(
               Type.Integer({ minimum: 10, maximum: 1_000_000, description: 'default 20000, as the seed' }),
             ),

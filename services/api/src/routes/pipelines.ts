@@ -4,6 +4,8 @@ import type { Config } from '@faceshot/shared/config';
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { PipelineEntry, PipelineRepository } from '@faceshot/shared/datasets/pipeline-repository';
+import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { PayloadOf, QueueName } from '@faceshot/shared/queues/definitions';
 import type { FlowNode, JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -24,11 +26,11 @@ export interface PipelineRouteDependencies {
   eventIntervalMs: number;
 }
 
-const PipelineParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const PipelineParams = Type.Object({ id: IdSchema });
 const Identity = Type.String({ minLength: 1, maxLength: 128 });
 const PipelineRequest = Type.Object(
   {
-    datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+    datasetId: IdSchema,
     options: Type.Optional(
       Type.Object(
         {
@@ -66,7 +68,7 @@ const PipelineRequest = Type.Object(
           ),
           keepPerIdentity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
           architecture: Type.Optional(Type.Union([Type.Literal('transfer'), Type.Literal('seed')])),
-          hyperparameters: Type.Optional(Type.Record(Type.String(), Type.Number())),
+          hyperparameters: Type.Optional(HyperparametersSchema),
           pairsPerClass: Type.Optional(Type.Integer({ minimum: 10, maximum: 1_000_000 })),
           validationShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
           testShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
