@@ -14,6 +14,7 @@ import { storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { removeUnlessRunning } from '../job-removal.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
 export interface ModelRouteDependencies {
@@ -256,16 +257,18 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       }
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);
-      await deps.models.delete(entry.id);
-      await deps.galleries.drop(entry.id);
+      // Jobs first: a removal that fails for another reason than "a worker has it" fails the request
+      // (500) with the model still listed, so the delete can be retried.
       for (const [queue, id] of [
         ['enrol', entry.enrolJobId ?? ''],
         ['train', entry.trainJobId],
         ['pairs', entry.pairsJobId],
       ] as const) {
         const job = await deps.queues.queue(queue).getJob(id);
-        if (job && !(await job.isActive())) await job.remove({ removeChildren: true }).catch(() => undefined);
+        if (job && !(await job.isActive())) await removeUnlessRunning(job, { removeChildren: true });
       }
+      await deps.models.delete(entry.id);
+      await deps.galleries.drop(entry.id);
       const deletedObjects =
         (await deletePrefix(deps.store, `models/${entry.id}/`)) +
         (await deletePrefix(deps.store, `pairs/${entry.pairsId}/`)) +

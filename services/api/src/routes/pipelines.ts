@@ -11,6 +11,7 @@ import type { FlowNode, JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { identityOr400 } from '../identity-name.js';
+import { removeUnlessRunning } from '../job-removal.js';
 import { PipelineStatusSchema, pipelineStatus } from '../pipeline-status.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 import { streamEvents } from '../server-sent-events.js';
@@ -294,8 +295,8 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRouteDependencies
       for (const [queue, id] of jobs) {
         const job = await deps.queues.queue(queue).getJob(id);
         if (job === undefined || job === null) continue;
-        if (REMOVABLE.has(await job.getState()))
-          await job.remove({ removeChildren: false }).catch(() => undefined);
+        // A job a worker took meanwhile finishes (as documented); any other failure is an error.
+        if (REMOVABLE.has(await job.getState())) await removeUnlessRunning(job, { removeChildren: false });
       }
       return pipelineStatus(deps.queues, entry);
     },
