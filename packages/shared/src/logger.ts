@@ -25,6 +25,8 @@ export function createLogger(
         'req.headers.cookie',
         'headers.authorization',
         'headers.cookie',
+        '*.headers.authorization',
+        '*.headers.cookie',
         'authorization',
       ],
       censor: '[redacted]',

@@ -133,6 +133,8 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
     frameworkErrors: answerFrameworkError,
     schemaController: strictSchemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // The API takes JSON and (where a route says so) multipart; text/plain would reach the schemas as a string.
+  app.removeContentTypeParser('text/plain');
   if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   registerProblemHandlers(app);
   if (deps.gateway.auth === 'open') {
