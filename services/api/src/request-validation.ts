@@ -70,8 +70,11 @@ function finiteOnly(inner: Validator): Validator {
 type SchemaController = NonNullable<FastifyServerOptions['schemaController']>;
 type ValidatorFactory = NonNullable<NonNullable<SchemaController['compilersFactory']>['buildValidator']>;
 
+// One pool for the process: Fastify asks for a validator per plugin context, and the pool hands back the
+// same two Ajv instances for the same shared schemas instead of building new ones every time.
+const factory = AjvCompiler();
+
 function buildValidator(externalSchemas: ExternalSchemas) {
-  const factory = AjvCompiler();
   const body = factory(externalSchemas, { customOptions: BODY_OPTIONS });
   const text = factory(externalSchemas, { customOptions: TEXT_OPTIONS });
   return (route: RouteDefinition) =>
