@@ -18,7 +18,15 @@ describe('loadConfig', () => {
     assert.deepEqual(config.roles, ['api', 'downloader', 'extractor', 'pairs', 'trainer', 'predictor']);
     assert.deepEqual(config.redis, { url: 'redis://127.0.0.1:6379', urlFromEnv: false, prefix: 'faceshot' });
     assert.deepEqual(config.storage, { kind: 'fs', dir: '/srv/faceshot/data/objects' });
-    assert.deepEqual(config.api, { host: '127.0.0.1', port: 3000, eventsIntervalMs: 500 });
+    assert.deepEqual(config.api, {
+      host: '127.0.0.1',
+      port: 3000,
+      eventsIntervalMs: 500,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 120_000,
+      bodyIdleTimeoutMs: 15_000,
+      keepAliveTimeoutMs: 72_000,
+    });
     assert.equal(config.limits.imageMaxBytes, 10 * 1024 * 1024);
   });
 
@@ -47,6 +55,11 @@ describe('loadConfig', () => {
     assert.equal(configError({ REDIS_URL: 'http://redis:6379' }).variable, 'REDIS_URL');
     assert.equal(configError({ API_PORT: '70000' }).variable, 'API_PORT');
     assert.equal(configError({ API_PORT: '3.5' }).variable, 'API_PORT');
+    assert.equal(configError({ API_REQUEST_TIMEOUT_MS: 'soon' }).variable, 'API_REQUEST_TIMEOUT_MS');
+    assert.equal(
+      configError({ API_REQUEST_TIMEOUT_MS: '1000', API_HEADERS_TIMEOUT_MS: '2000' }).variable,
+      'API_HEADERS_TIMEOUT_MS',
+    );
     assert.equal(configError({ LOG_LEVEL: 'loud' }).variable, 'LOG_LEVEL');
     assert.equal(configError({ ROLES: 'api,chef' }).variable, 'ROLES');
     assert.equal(configError({ STORAGE: 'tape' }).variable, 'STORAGE');

@@ -112,7 +112,7 @@ export interface Config {
   redis: RedisConfig;
   storage: StorageConfig;
   /** eventsIntervalMs: how often a Server-Sent Events stream re-reads the state it reports. */
-  api: { host: string; port: number; eventsIntervalMs: number };
+  api: ApiServerConfig;
   gateway: GatewayConfig;
   log: { level: LogLevel; format: 'json' | 'pretty' | 'auto' };
   jobs: { attempts: number; backoffMs: number; workerConcurrency: number; lockDurationMs: number };
@@ -123,6 +123,20 @@ export interface Config {
   predict: PredictConfig;
   /** Where uploads and downloads are spooled while they are hashed and checked. */
   tempDir: string;
+}
+
+export interface ApiServerConfig {
+  host: string;
+  port: number;
+  eventsIntervalMs: number;
+  /** A request's headers must arrive within this (else 408 and the connection is closed). */
+  headersTimeoutMs: number;
+  /** A whole request, headers and body, must arrive within this (else 408): slow-drip bodies end here. */
+  requestTimeoutMs: number;
+  /** An upload that sends no bytes for this long, or ends without its closing boundary, fails (408/400). */
+  bodyIdleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
 }
 
 export interface PredictConfig {
@@ -367,6 +381,27 @@ function gateway(env: Env): GatewayConfig {
   };
 }
 
+function apiServer(env: Env): ApiServerConfig {
+  const requestTimeoutMs = integer(env, 'API_REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000);
+  const headersTimeoutMs = integer(env, 'API_HEADERS_TIMEOUT_MS', 20_000, 100, 600_000);
+  // Node refuses a headers timeout longer than the request timeout (headers are part of the request).
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      'API_HEADERS_TIMEOUT_MS',
+      `must not exceed API_REQUEST_TIMEOUT_MS (${requestTimeoutMs}; got ${headersTimeoutMs})`,
+    );
+  }
+  return {
+    host: text(env, 'API_HOST', '127.0.0.1'),
+    port: integer(env, 'API_PORT', 3000, 1, 65535),
+    eventsIntervalMs: integer(env, 'EVENTS_INTERVAL_MS', 500, 50, 60_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    bodyIdleTimeoutMs: integer(env, 'API_BODY_IDLE_TIMEOUT_MS', 15_000, 50, 600_000),
+    keepAliveTimeoutMs: integer(env, 'API_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+  };
+}
+
 const MiB = 1024 * 1024;
 
 /** Reads and validates every setting. Throws ConfigError naming the first bad variable. */
@@ -387,11 +422,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     executableSearchPath: env.PATH ?? '',
     redis: { ...redisUrl(env), prefix },
     storage,
-    api: {
-      host: text(env, 'API_HOST', '127.0.0.1'),
-      port: integer(env, 'API_PORT', 3000, 1, 65535),
-      eventsIntervalMs: integer(env, 'EVENTS_INTERVAL_MS', 500, 50, 60_000),
-    },
+    api: apiServer(env),
     gateway: gateway(env),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -18,6 +18,19 @@ export function createLogger(
     level: log.level,
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Secrets never reach a log line, whichever logged object carries headers.
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'headers.cookie',
+        '*.headers.authorization',
+        '*.headers.cookie',
+        'authorization',
+      ],
+      censor: '[redacted]',
+    },
     ...(pretty
       ? {
           transport: {

@@ -26,7 +26,9 @@ import { registerCors } from './gateway/cors.js';
 import { registerMetrics, registerMetricsHooks } from './gateway/metrics.js';
 import { registerDocsUi, registerOpenApi } from './gateway/openapi.js';
 import { registerRateLimit } from './gateway/rate-limit.js';
-import { registerProblemHandlers } from './problem.js';
+import { answerClientError, answerFrameworkError, registerProblemHandlers } from './problem.js';
+import { redactUrl } from './redact.js';
+import { strictSchemaController } from './request-validation.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { faceRoutes } from './routes/faces.js';
 import { healthRoutes } from './routes/health.js';
@@ -57,6 +59,28 @@ export interface ApiDependencies {
   predict: Config['predict'];
   /** How often live progress streams re-read state. */
   eventsIntervalMs: number;
+  /** Request, header, upload-idle and keep-alive timeouts; the config's defaults when not given. */
+  server?: ServerTimeouts;
+}
+
+export type ServerTimeouts = Pick<
+  Config['api'],
+  'headersTimeoutMs' | 'requestTimeoutMs' | 'bodyIdleTimeoutMs' | 'keepAliveTimeoutMs'
+>;
+
+const DEFAULT_TIMEOUTS: ServerTimeouts = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 120_000,
+  bodyIdleTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 72_000,
+};
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
 }
 
 export type ApiInstance = FastifyInstance<
@@ -74,13 +98,43 @@ export interface BuildOptions {
 
 export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}): Promise<ApiInstance> {
   assertAuthConfigured(deps.gateway);
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const timeouts = deps.server ?? DEFAULT_TIMEOUTS;
+  // Request lines are logged without the `key` query parameter (the dashboard login carries a secret);
+  // headers (Authorization, cookies) are not logged at all.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child(
+    {},
+    {
+      serializers: {
+        req: (request: LoggedRequest) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
+    },
+  );
   const app = Fastify({
     loggerInstance,
     bodyLimit: deps.limits.jsonBodyMaxBytes,
     // Behind compose or a proxy the client address is in X-Forwarded-For.
     trustProxy: true,
+    // A whole request must arrive within requestTimeoutMs, its headers within headersTimeoutMs (408);
+    // Node checks for expired requests every connectionsCheckingInterval.
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(timeouts.headersTimeoutMs / 4))),
+    },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    schemaController: strictSchemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // The API takes JSON and (where a route says so) multipart; text/plain would reach the schemas as a string.
+  app.removeContentTypeParser('text/plain');
   if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   registerProblemHandlers(app);
   if (deps.gateway.auth === 'open') {
@@ -131,6 +185,7 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
     queues: deps.queues,
     limits: deps.limits,
     tempDir: deps.tempDir,
+    bodyIdleTimeoutMs: timeouts.bodyIdleTimeoutMs,
   });
   const galleries = new GalleryRepository(deps.redis, deps.redisPrefix);
   await app.register(modelRoutes, {
@@ -154,6 +209,7 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
     imageMaxBytes: deps.limits.imageMaxBytes,
     imageMaxPixels: deps.limits.imageMaxPixels,
     tempDir: deps.tempDir,
+    bodyIdleTimeoutMs: timeouts.bodyIdleTimeoutMs,
   };
   const synchronous = {
     models: deps.models,

@@ -3,17 +3,20 @@
 // the worker. The caller deletes the uploads once the job is done.
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { FileTooLargeError, spoolToTempFile } from '@faceshot/shared/datasets/ingest-image';
+import { FileTooLargeError, type SpooledFile } from '@faceshot/shared/datasets/ingest-image';
 import { ImageRejectedError, probeImage } from '@faceshot/shared/images/probe-image';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';
+import { UploadReader } from './upload-reader.js';
 
 export interface PhotoUploadLimits {
   imageMaxBytes: number;
   imageMaxPixels: number;
   tempDir: string;
+  /** An upload that sends nothing for this long fails with 408. */
+  bodyIdleTimeoutMs: number;
 }
 
 export interface UploadedPhotos {
@@ -46,8 +49,9 @@ export async function receivePhotos(
   const discard = async () => {
     await store.deleteMany(keys.splice(0)).catch(() => undefined);
   };
+  const reader = new UploadReader(request, limits.bodyIdleTimeoutMs);
   try {
-    for await (const part of request.parts()) {
+    for (let part = await reader.next(); part !== undefined; part = await reader.next()) {
       if (part.type === 'field') {
         fields[part.fieldname] = String(part.value);
         continue;
@@ -56,9 +60,9 @@ export async function receivePhotos(
         part.file.resume();
         throw new HttpProblem(400, `send at most ${count.max} photo${count.max === 1 ? '' : 's'}`);
       }
-      let spooled: Awaited<ReturnType<typeof spoolToTempFile>> | undefined;
+      let spooled: SpooledFile | undefined;
       try {
-        spooled = await spoolToTempFile(part.file, limits.tempDir, limits.imageMaxBytes);
+        spooled = await reader.spool(part.file, limits.tempDir, limits.imageMaxBytes);
         if (part.file.truncated) throw new FileTooLargeError(limits.imageMaxBytes);
         const info = await probeImage(spooled.path, limits.imageMaxPixels);
         const key = storageKeys.upload(randomUUID(), info.extension);
@@ -87,6 +91,8 @@ export async function receivePhotos(
   } catch (error) {
     await discard();
     throw error;
+  } finally {
+    reader.close();
   }
   return { keys, fields, discard };
 }

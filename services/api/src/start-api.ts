@@ -17,6 +17,7 @@ export function apiDependenciesOf(runtime: Runtime): ApiDependencies {
     redisPrefix: runtime.config.redis.prefix,
     predict: runtime.config.predict,
     eventsIntervalMs: runtime.config.api.eventsIntervalMs,
+    server: runtime.config.api,
   };
 }
 
@@ -27,8 +28,21 @@ export async function startApi(runtime: Runtime): Promise<RunningRole & { url: s
     role: 'api',
     url,
     async stop() {
-      // Stops accepting connections and waits for requests in flight.
-      await app.close();
+      // Stops accepting connections and waits for requests in flight, up to half the grace period (the
+      // workers stop after the API and need the rest); then the connections still open (a client that
+      // stopped sending, a long event stream) are closed.
+      const graceMs = Math.floor(runtime.config.shutdownGraceMs / 2);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace-over'>((resolve) => {
+        timer = setTimeout(() => resolve('grace-over'), graceMs);
+      });
+      const closing = app.close();
+      if ((await Promise.race([closing, graceOver])) === 'grace-over') {
+        runtime.logger.warn({ graceMs }, 'closing connections still open after the grace period');
+        app.server.closeAllConnections();
+      }
+      clearTimeout(timer);
+      await closing;
     },
   };
 }

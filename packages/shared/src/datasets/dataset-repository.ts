@@ -34,6 +34,15 @@ export class DatasetNameTakenError extends Error {
 
 export const MAX_DATASET_NAME_LENGTH = 100;
 
+/** KEYS: names hash, datasets hash; ARGV: name, id, record. Returns the existing id, or nil when created. */
+const CREATE_SCRIPT = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return redis.call('HGET', KEYS[1], ARGV[1])
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return false
+`;
+
 export class DatasetRepository {
   constructor(
     private readonly redis: Redis,
@@ -56,11 +65,18 @@ export class DatasetRepository {
       name,
       createdAt: new Date().toISOString(),
     };
-    // The name index is claimed first so two concurrent creates of one name cannot both succeed.
-    if ((await this.redis.hsetnx(this.namesKey, name, dataset.id)) === 0) {
-      throw new DatasetNameTakenError((await this.redis.hget(this.namesKey, name)) ?? 'unknown');
-    }
-    await this.redis.hset(this.datasetsKey, dataset.id, JSON.stringify(dataset));
+    // One atomic step: the name is claimed and the record written together, or neither (a crash
+    // between two round trips would leave a name taken by no dataset). Returns the existing id if taken.
+    const existing = (await this.redis.eval(
+      CREATE_SCRIPT,
+      2,
+      this.namesKey,
+      this.datasetsKey,
+      name,
+      dataset.id,
+      JSON.stringify(dataset),
+    )) as string | null;
+    if (existing !== null) throw new DatasetNameTakenError(existing);
     return dataset;
   }
 

@@ -26,11 +26,19 @@ export class FileTooLargeError extends Error {
   }
 }
 
+export interface SpoolOptions {
+  /** Aborting destroys the source and the temp file's stream; the file is removed, then the call rejects. */
+  signal?: AbortSignal;
+  /** Called for every chunk read (an upload's idle clock). */
+  onChunk?: () => void;
+}
+
 /** Streams `source` to a temp file, hashing and counting; fails with FileTooLargeError past `maxBytes`. */
 export async function spoolToTempFile(
   source: Readable,
   tempDir: string,
   maxBytes: number,
+  options: SpoolOptions = {},
 ): Promise<SpooledFile> {
   await fs.mkdir(tempDir, { recursive: true });
   const filePath = path.join(tempDir, `faceshot-spool-${randomUUID()}`);
@@ -38,6 +46,7 @@ export async function spoolToTempFile(
   let bytes = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      options.onChunk?.();
       bytes += chunk.length;
       if (bytes > maxBytes) {
         callback(new FileTooLargeError(maxBytes));
@@ -48,7 +57,12 @@ export async function spoolToTempFile(
     },
   });
   try {
-    await pipeline(source, meter, createWriteStream(filePath));
+    await pipeline(
+      source,
+      meter,
+      createWriteStream(filePath),
+      ...(options.signal === undefined ? [] : [{ signal: options.signal }]),
+    );
   } catch (error) {
     await fs.rm(filePath, { force: true });
     throw error;

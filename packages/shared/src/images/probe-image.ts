@@ -118,8 +118,11 @@ export async function probeImage(input: string | Buffer, maxPixels: number): Pro
   if (width < 1 || height < 1) throw new ImageRejectedError('image has no pixels');
   withinPixelLimit(width, height, maxPixels);
   try {
-    // Decode every pixel (into a small thumbnail): a truncated or corrupt file fails here.
-    await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
+    // Decode every pixel (into a small thumbnail): a truncated or corrupt file fails here. libvips
+    // reports much damage only as a warning ("premature end of data segment" for a JPEG whose header
+    // claims more pixels than its data holds), so warnings fail too; every photo of the shared sets
+    // decodes without one.
+    await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning' })
       .resize({ width: 64, height: 64, fit: 'inside' })
       .raw()
       .toBuffer();

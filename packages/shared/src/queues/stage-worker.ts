@@ -42,6 +42,10 @@ export interface StageWorkerOptions<Q extends QueueName> {
   logger: Logger;
   /** Options of jobs a stage adds with `childrenFirst` (attempts, backoff, retention). */
   childJobOptions?: JobsOptions;
+  /** How long the queue pauses when storage is unreachable (default UNREACHABLE_PAUSE_MS). */
+  unreachablePauseMs?: number;
+  /** Hand-backs of one job without using an attempt before its error counts (default MAX_HAND_BACKS). */
+  maxHandBacks?: number;
 }
 
 function idsOf(payload: unknown): { datasetId?: string; modelId?: string } {
@@ -65,6 +69,13 @@ const UNREACHABLE_CODES = new Set([
 
 /** How long a worker stops taking jobs from its queue when storage is unreachable. */
 export const UNREACHABLE_PAUSE_MS = 5_000;
+
+/**
+ * A job handed back this often is not waiting out an outage: something in the job itself resets the
+ * connection every time. It then fails like any other error (using an attempt), so it cannot loop
+ * forever pausing its queue.
+ */
+export const MAX_HAND_BACKS = 20;
 
 /** True for a raw connection error (or one in its causes). Stages wrap errors about remote photo
  * sites in their own types (DownloadError), so a raw one that escapes a stage is our infrastructure. */
@@ -123,6 +134,10 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
     if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
   }
 
+  const unreachablePauseMs = options.unreachablePauseMs ?? UNREACHABLE_PAUSE_MS;
+  const maxHandBacks = options.maxHandBacks ?? MAX_HAND_BACKS;
+  const handBackKey = (job: Job) => `${options.prefix}:meta:hand-backs:${queue}:${job.id}`;
+
   const worker = new Worker(
     queue,
     async (job: Job, token?: string) => {
@@ -156,13 +171,23 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
         if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
         if (isUnreachableError(error)) {
           // Storage is down: every job would fail the same way and an outage would burn every job's
-          // attempts in seconds. Pause this queue's workers and put the job back without using an attempt.
-          log.warn(
-            { err: (error as Error).message, pauseMs: UNREACHABLE_PAUSE_MS },
-            'storage unreachable: pausing',
+          // attempts in seconds. Pause this queue's workers and put the job back without using an
+          // attempt, a bounded number of times per job.
+          const handBacks = await options.connection.incr(handBackKey(job));
+          await options.connection.expire(handBackKey(job), 7 * 24 * 3600);
+          if (handBacks <= maxHandBacks) {
+            log.warn(
+              { err: (error as Error).message, pauseMs: unreachablePauseMs, handBacks, maxHandBacks },
+              'storage unreachable: pausing',
+            );
+            await worker.rateLimit(unreachablePauseMs);
+            throw Worker.RateLimitError();
+          }
+          log.error(
+            { err: (error as Error).message, handBacks: handBacks - 1 },
+            'connection errors on every run of this job: counting it as a failed attempt',
           );
-          await worker.rateLimit(UNREACHABLE_PAUSE_MS);
-          throw Worker.RateLimitError();
+          await options.connection.del(handBackKey(job));
         }
         throw error;
       }
@@ -172,6 +197,7 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
         // A stage returned the wrong shape: a bug that a retry cannot fix.
         throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
       }
+      await options.connection.del(handBackKey(job));
       log.info({ ms: Math.round(performance.now() - started) }, 'job completed');
       return result;
     },

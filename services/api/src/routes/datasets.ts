@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Limits } from '@faceshot/shared/config';
 import {
   type Dataset,
@@ -12,8 +10,9 @@ import {
   FileTooLargeError,
   type IngestOutcome,
   ingestSpooledImage,
-  spoolToTempFile,
+  type SpooledFile,
 } from '@faceshot/shared/datasets/ingest-image';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { assertValidIdentity, storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, type ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -21,6 +20,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
+import { UploadReader } from '../upload-reader.js';
 
 export interface DatasetRouteDependencies {
   datasets: DatasetRepository;
@@ -28,6 +28,8 @@ export interface DatasetRouteDependencies {
   queues: JobQueues;
   limits: Limits;
   tempDir: string;
+  /** An upload that sends nothing for this long fails with 408. */
+  bodyIdleTimeoutMs: number;
 }
 
 /** Photos a name search downloads when the request gives no limit (the original project used 20 per person). */
@@ -35,7 +37,7 @@ export const DEFAULT_SEARCH_LIMIT = 20;
 
 const DatasetSchema = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String() });
 const IdentityName = Type.String({ minLength: 1, maxLength: 128 });
-const DatasetParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const DatasetParams = Type.Object({ id: IdSchema });
 
 const FileResult = Type.Object({
   filename: Type.String(),
@@ -96,17 +98,6 @@ function splitPartPath(filename: string): { identity?: string; name: string } {
   const name = parts.pop() ?? filename;
   const identity = parts.pop();
   return identity === undefined ? { name } : { identity, name };
-}
-
-async function drain(stream: NodeJS.ReadableStream): Promise<void> {
-  await pipeline(
-    stream,
-    new Writable({
-      write(_chunk, _encoding, callback) {
-        callback();
-      },
-    }),
-  );
 }
 
 export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> = async (app, deps) => {
@@ -281,56 +272,61 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> 
       if (!request.isMultipart()) throw new HttpProblem(415, 'send photos as multipart/form-data');
       const files: FileResultType[] = [];
       let currentIdentity: string | undefined;
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (part.fieldname === 'identity') currentIdentity = String(part.value).trim();
-          continue;
-        }
-        const fromPath = splitPartPath(part.filename ?? '');
-        const identity = fromPath.identity ?? currentIdentity;
-        const result: FileResultType = { filename: fromPath.name, outcome: 'rejected' };
-        if (identity !== undefined) result.identity = identity;
-        files.push(result);
-        if (identity === undefined) {
-          result.reason =
-            'no identity: name the part "<identity>/<file>" or send an "identity" field before it';
-          await drain(part.file);
-          continue;
-        }
-        try {
-          assertValidIdentity(identity);
-        } catch (error) {
-          result.reason = error instanceof Error ? error.message : String(error);
-          await drain(part.file);
-          continue;
-        }
-        let spooled: Awaited<ReturnType<typeof spoolToTempFile>> | undefined;
-        try {
-          spooled = await spoolToTempFile(part.file, deps.tempDir, deps.limits.imageMaxBytes);
-          if (part.file.truncated) throw new FileTooLargeError(deps.limits.imageMaxBytes);
-          const outcome: IngestOutcome = await ingestSpooledImage(
-            { store: deps.store, datasets: deps.datasets, maxPixels: deps.limits.imageMaxPixels },
-            {
-              datasetId: dataset.id,
-              identity,
-              file: spooled,
-              source: { kind: 'upload', filename: fromPath.name },
-            },
-          );
-          result.outcome = outcome.outcome;
-          if (outcome.outcome === 'rejected') result.reason = outcome.reason;
-          else {
-            result.sha256 = outcome.sha256;
-            result.key = outcome.key;
-            if (outcome.outcome === 'duplicate') result.duplicateOf = outcome.identity;
+      const reader = new UploadReader(request, deps.bodyIdleTimeoutMs);
+      try {
+        for (let part = await reader.next(); part !== undefined; part = await reader.next()) {
+          if (part.type === 'field') {
+            if (part.fieldname === 'identity') currentIdentity = String(part.value).trim();
+            continue;
           }
-        } catch (error) {
-          if (!(error instanceof FileTooLargeError)) throw error;
-          result.reason = error.message;
-          await drain(part.file);
-        } finally {
-          await spooled?.discard();
+          const fromPath = splitPartPath(part.filename ?? '');
+          const identity = fromPath.identity ?? currentIdentity;
+          const result: FileResultType = { filename: fromPath.name, outcome: 'rejected' };
+          if (identity !== undefined) result.identity = identity;
+          files.push(result);
+          if (identity === undefined) {
+            result.reason =
+              'no identity: name the part "<identity>/<file>" or send an "identity" field before it';
+            await reader.skip(part.file);
+            continue;
+          }
+          try {
+            assertValidIdentity(identity);
+          } catch (error) {
+            result.reason = error instanceof Error ? error.message : String(error);
+            await reader.skip(part.file);
+            continue;
+          }
+          let spooled: SpooledFile | undefined;
+          try {
+            spooled = await reader.spool(part.file, deps.tempDir, deps.limits.imageMaxBytes);
+            if (part.file.truncated) throw new FileTooLargeError(deps.limits.imageMaxBytes);
+            const outcome: IngestOutcome = await ingestSpooledImage(
+              { store: deps.store, datasets: deps.datasets, maxPixels: deps.limits.imageMaxPixels },
+              {
+                datasetId: dataset.id,
+                identity,
+                file: spooled,
+                source: { kind: 'upload', filename: fromPath.name },
+              },
+            );
+            result.outcome = outcome.outcome;
+            if (outcome.outcome === 'rejected') result.reason = outcome.reason;
+            else {
+              result.sha256 = outcome.sha256;
+              result.key = outcome.key;
+              if (outcome.outcome === 'duplicate') result.duplicateOf = outcome.identity;
+            }
+          } catch (error) {
+            if (!(error instanceof FileTooLargeError)) throw error;
+            result.reason = error.message;
+            await reader.skip(part.file);
+          } finally {
+            await spooled?.discard();
+          }
         }
+      } finally {
+        reader.close();
       }
       if (files.length === 0) throw new HttpProblem(400, 'the request holds no file parts');
       const counts = { stored: 0, duplicate: 0, rejected: 0 };

@@ -4,11 +4,13 @@ import type { Readable } from 'node:stream';
 import type { Config } from '@faceshot/shared/config';
 import type { Dataset, DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
 export interface FaceRouteDependencies {
@@ -47,7 +49,7 @@ type Face = {
   imageUrl?: string;
   grayUrl?: string;
 };
-const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Params = Type.Object({ id: IdSchema });
 const FaceParams = Type.Object({
   id: Params.properties.id,
   faceId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
@@ -185,13 +187,16 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
       },
     },
     async (request) => {
+      // Checked before use: "../x" or "a/b" would otherwise reach the storage key builder (500).
+      const identity =
+        request.query.identity === undefined ? undefined : identityOr400(request.query.identity);
       const dataset = await datasetOr404(request.params.id);
       const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(dataset.id));
       const overrides = await deps.datasets.faceOverrides(dataset.id);
       const prefix =
-        request.query.identity === undefined
+        identity === undefined
           ? `${storageKeys.datasetPrefix(dataset.id)}records/`
-          : storageKeys.identityPrefix(dataset.id, 'records', request.query.identity);
+          : storageKeys.identityPrefix(dataset.id, 'records', identity);
       const faces: Face[] = [];
       for await (const object of deps.store.list(prefix)) {
         const record = await readJsonObject<FaceRecord>(deps.store, object.key);

@@ -3,6 +3,7 @@
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { GalleryIdentity, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { JobWaiter } from '@faceshot/shared/queues/job-waiter';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -27,9 +28,9 @@ export interface IdentityRouteDependencies {
 /** Photos one enrol request may carry (the enrol job's limit). */
 export const MAX_ENROL_PHOTOS = 100;
 
-const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ModelParams = Type.Object({ id: IdSchema });
 const IdentityParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
+  id: IdSchema,
   identity: Type.String({ minLength: 1, maxLength: 128 }),
 });
 const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
@@ -142,7 +143,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
         params: ModelParams,
         body: Type.Object(
           {
-            datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+            datasetId: IdSchema,
             photosPerIdentity: Type.Integer({
               minimum: 0,
               maximum: 10_000,
@@ -205,7 +206,8 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       },
     },
     async (request) => {
-      const { id: modelId, identity } = request.params;
+      const modelId = request.params.id;
+      const identity = identityOr400(request.params.identity);
       await assertModelServes(deps.models, deps.store, modelId);
       const entry = await identityOr404(modelId, identity);
       return {
@@ -239,7 +241,8 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       },
     },
     async (request, reply) => {
-      const { id: modelId, identity, index } = request.params;
+      const { id: modelId, index } = request.params;
+      const identity = identityOr400(request.params.identity);
       await assertModelServes(deps.models, deps.store, modelId);
       const photo = (await identityOr404(modelId, identity)).photos[index];
       if (photo === undefined) throw new HttpProblem(404, `"${identity}" has no photo ${index}`);
@@ -275,7 +278,8 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       },
     },
     async (request) => {
-      const { id: modelId, identity } = request.params;
+      const modelId = request.params.id;
+      const identity = identityOr400(request.params.identity);
       await assertModelServes(deps.models, deps.store, modelId);
       const newIdentity = identityOr400(request.body.identity.trim());
       const outcome = await deps.waiter.run(
@@ -308,7 +312,8 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       },
     },
     async (request) => {
-      const { id: modelId, identity } = request.params;
+      const modelId = request.params.id;
+      const identity = identityOr400(request.params.identity);
       await assertModelServes(deps.models, deps.store, modelId);
       const outcome = await deps.waiter.run('enrol', { action: 'delete', modelId, identity }, deps.timeoutMs);
       const result = resultOr(outcome, 'deleting', deps.timeoutMs);

@@ -7,11 +7,14 @@ import {
   type ModelRepository,
 } from '@faceshot/shared/datasets/model-repository';
 import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { removeUnlessRunning } from '../job-removal.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
 export interface ModelRouteDependencies {
@@ -23,7 +26,7 @@ export interface ModelRouteDependencies {
   baselineThreshold: number;
 }
 
-const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ModelParams = Type.Object({ id: IdSchema });
 const ModelSummary = Type.Object({
   id: Type.String(),
   datasetId: Type.String(),
@@ -103,15 +106,11 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         summary: 'Train a Siamese model on a curated dataset (pairs, then training)',
         body: Type.Object(
           {
-            datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+            datasetId: IdSchema,
             architecture: Type.Union([Type.Literal('transfer'), Type.Literal('seed')], {
               default: 'transfer',
             }),
-            hyperparameters: Type.Optional(
-              Type.Record(Type.String(), Type.Number(), {
-                description: 'epochs, batchSize, learningRate, margin, patience, seed',
-              }),
-            ),
+            hyperparameters: Type.Optional(HyperparametersSchema),
             pairsPerClass: Type.Optional(
               Type.Integer({ minimum: 10, maximum: 1_000_000, description: 'default 20000, as the seed' }),
             ),
@@ -258,16 +257,18 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       }
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);
-      await deps.models.delete(entry.id);
-      await deps.galleries.drop(entry.id);
+      // Jobs first: a removal that fails for another reason than "a worker has it" fails the request
+      // (500) with the model still listed, so the delete can be retried.
       for (const [queue, id] of [
         ['enrol', entry.enrolJobId ?? ''],
         ['train', entry.trainJobId],
         ['pairs', entry.pairsJobId],
       ] as const) {
         const job = await deps.queues.queue(queue).getJob(id);
-        if (job && !(await job.isActive())) await job.remove({ removeChildren: true }).catch(() => undefined);
+        if (job && !(await job.isActive())) await removeUnlessRunning(job, { removeChildren: true });
       }
+      await deps.models.delete(entry.id);
+      await deps.galleries.drop(entry.id);
       const deletedObjects =
         (await deletePrefix(deps.store, `models/${entry.id}/`)) +
         (await deletePrefix(deps.store, `pairs/${entry.pairsId}/`)) +

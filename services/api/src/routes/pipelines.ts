@@ -4,11 +4,14 @@ import type { Config } from '@faceshot/shared/config';
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { PipelineEntry, PipelineRepository } from '@faceshot/shared/datasets/pipeline-repository';
+import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { PayloadOf, QueueName } from '@faceshot/shared/queues/definitions';
 import type { FlowNode, JobQueues } from '@faceshot/shared/queues/job-queues';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { identityOr400 } from '../identity-name.js';
+import { removeUnlessRunning } from '../job-removal.js';
 import { PipelineStatusSchema, pipelineStatus } from '../pipeline-status.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 import { streamEvents } from '../server-sent-events.js';
@@ -24,11 +27,11 @@ export interface PipelineRouteDependencies {
   eventIntervalMs: number;
 }
 
-const PipelineParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const PipelineParams = Type.Object({ id: IdSchema });
 const Identity = Type.String({ minLength: 1, maxLength: 128 });
 const PipelineRequest = Type.Object(
   {
-    datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+    datasetId: IdSchema,
     options: Type.Optional(
       Type.Object(
         {
@@ -66,7 +69,7 @@ const PipelineRequest = Type.Object(
           ),
           keepPerIdentity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
           architecture: Type.Optional(Type.Union([Type.Literal('transfer'), Type.Literal('seed')])),
-          hyperparameters: Type.Optional(Type.Record(Type.String(), Type.Number())),
+          hyperparameters: Type.Optional(HyperparametersSchema),
           pairsPerClass: Type.Optional(Type.Integer({ minimum: 10, maximum: 1_000_000 })),
           validationShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
           testShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
@@ -292,8 +295,8 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRouteDependencies
       for (const [queue, id] of jobs) {
         const job = await deps.queues.queue(queue).getJob(id);
         if (job === undefined || job === null) continue;
-        if (REMOVABLE.has(await job.getState()))
-          await job.remove({ removeChildren: false }).catch(() => undefined);
+        // A job a worker took meanwhile finishes (as documented); any other failure is an error.
+        if (REMOVABLE.has(await job.getState())) await removeUnlessRunning(job, { removeChildren: false });
       }
       return pipelineStatus(deps.queues, entry);
     },

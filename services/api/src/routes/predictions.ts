@@ -1,5 +1,6 @@
 // Identify and verify: synchronous over the predict queue (the request waits for the job's result).
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
+import { IdSchema } from '@faceshot/shared/ids';
 import type { ResultOf } from '@faceshot/shared/queues/definitions';
 import type { JobWaiter } from '@faceshot/shared/queues/job-waiter';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
@@ -17,7 +18,7 @@ export interface PredictionRouteDependencies {
   timeoutMs: number;
 }
 
-const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ModelParams = Type.Object({ id: IdSchema });
 const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
 const Match = Type.Object({ identity: Type.String(), distance: Type.Number(), score: Type.Number() });
 const Threshold = Type.Number({
