@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@faceshot/shared/config';
 import { decodeToRgb } from '@faceshot/shared/images/decode-image';
+import { describeFaces } from '@faceshot/shared/vision/describe-faces';
 import { detectFaces } from '@faceshot/shared/vision/detect-faces';
 import { type FaceEngine, loadFaceEngine } from '@faceshot/shared/vision/face-engine';
 import sharp from 'sharp';
@@ -91,6 +92,30 @@ describe('extraction with BlazeFace', () => {
       ...result.face.descriptor.map((value, index) => value - (alone.face.descriptor[index] ?? 0)),
     );
     assert.ok(distance < 0.4, `descriptor distance to the photo alone: ${distance.toFixed(3)}`);
+  });
+
+  it('describes boxes that reach out of the photo (clipped) and drops those outside it, without a crash', async () => {
+    const photo = await decodeToRgb(fs.readFileSync(firstPhotos(1)[0] ?? ''), options.maxPixels);
+    const tensor = engine.tf.tensor3d(photo.data, [photo.height, photo.width, 3], 'int32');
+    try {
+      // face-api wants relative boxes inside the photo; a bad box must not reach its task chain, where
+      // a rejection is never handed on (it would end the thread instead of failing one photo).
+      const described = await describeFaces(engine, tensor as never, [
+        { box: { x: 60, y: 60, width: 130, height: 130 }, score: 0.9 },
+        { box: { x: -40, y: -40, width: 200, height: 200 }, score: 0.9 },
+        { box: { x: 200, y: 200, width: 400, height: 400 }, score: 0.9 },
+        { box: { x: 300, y: 20, width: 50, height: 50 }, score: 0.9 },
+        { box: { x: 10, y: 10, width: 0, height: 30 }, score: 0.9 },
+        { box: { x: Number.NaN, y: 10, width: 30, height: 30 }, score: 0.9 },
+      ]);
+      assert.equal(described.length, 3, 'the last three have nothing inside the photo');
+      for (const face of described) {
+        assert.equal(face.descriptor.length, 128);
+        assert.ok(face.box.x >= 0 && face.box.y >= 0 && face.box.x + face.box.width <= 250.001);
+      }
+    } finally {
+      tensor.dispose();
+    }
   });
 
   it('leaves no tensor behind over 100 photos (plain, padded and face-less)', async () => {
