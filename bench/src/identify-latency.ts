@@ -5,8 +5,10 @@
 //  - end to end: POST /v1/models/faceapi-baseline/identify over HTTP (upload, queue, detection,
 //    embedding, gallery search, answer); in-process stack: API + a predictor role with PREDICT_THREADS
 //    threads, real Redis, filesystem storage, 10 people enrolled.
-// The ratio end-to-end / raw p50 is the service's cost beside the engine. Prints JSON:
-//   npm run bench:identify -- [requestsPerClient=30] [detectors=blazeface,ssd]
+// Every pool and stack starts first; then the measurements run in interleaved rounds (each round: each
+// detector raw, then end to end), so a change in the machine's load falls on all of them alike. The
+// ratio end-to-end / raw p50 is the service's cost beside the engine. Prints JSON:
+//   npm run bench:identify -- [requestsPerClient=30] [detectors=blazeface,ssd] [rounds=3]
 import fs, { openAsBlob } from 'node:fs';
 import os from 'node:os';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
@@ -36,31 +38,9 @@ function percentile(sorted: number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
 }
 
-/** Latencies of `clients` concurrent callers, each making requestsPerClient calls in turn. */
-async function measure(clients: number, call: () => Promise<void>) {
-  const latencies: number[] = [];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let request = 0; request < requestsPerClient; request++) {
-        const begin = performance.now();
-        await call();
-        latencies.push(performance.now() - begin);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    p50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
-    p95Ms: Number(percentile(latencies, 0.95).toFixed(1)),
-    maxMs: Number((latencies.at(-1) ?? 0).toFixed(1)),
-    requestsPerSecond: Number((latencies.length / seconds).toFixed(2)),
-  };
-}
+type Call = () => Promise<void>;
 
-async function raw(detector: DetectorName) {
+async function rawEngine(detector: DetectorName): Promise<{ call: Call; close(): Promise<void> }> {
   const defaults = loadConfig({});
   const pool = new ExtractionPool(threads, {
     ...extractionOptions(defaults.extract, defaults.limits),
@@ -71,15 +51,9 @@ async function raw(detector: DetectorName) {
     const result = await pool.faces(bytes, 'all');
     if (result.outcome !== 'faces') throw new Error(`raw ${detector}: ${result.outcome}`);
   };
-  try {
-    for (let warm = 0; warm < 2 * threads; warm++) await Promise.all([call(), call()]);
-    const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-    for (const clients of CLIENTS)
-      results[`${clients}-client${clients === 1 ? '' : 's'}`] = await measure(clients, call);
-    return results;
-  } finally {
-    await pool.close();
-  }
+  // Warm-up: every thread loads its models.
+  for (let warm = 0; warm < threads; warm++) await Promise.all(Array.from({ length: threads }, call));
+  return { call, close: () => pool.close() };
 }
 
 async function post(url: string, file: string, fields: Record<string, string> = {}): Promise<number> {
@@ -91,7 +65,7 @@ async function post(url: string, file: string, fields: Record<string, string> = 
   return response.status;
 }
 
-async function endToEnd(detector: DetectorName) {
+async function service(detector: DetectorName): Promise<{ call: Call; close(): Promise<void> }> {
   const stack = await startApiStack(
     `identify-latency-${detector}`,
     {
@@ -102,77 +76,142 @@ async function endToEnd(detector: DetectorName) {
     },
     { predictor: predictorStages },
   );
-  try {
-    for (const person of people) {
-      const status = await post(
-        `${stack.baseUrl}/v1/models/${model}/identities`,
-        photosOf('lfw-dev', person)[0] ?? '',
-        { identity: person },
-      );
-      if (status !== 201) throw new Error(`enrol ${person}: HTTP ${status}`);
-    }
-    const url = `${stack.baseUrl}/v1/models/${model}/identify?faces=all&topK=5`;
-    const call = async () => {
-      const status = await post(url, query);
-      if (status !== 200) throw new Error(`identify: HTTP ${status}`);
-    };
-    for (let warm = 0; warm < 4; warm++) await call();
-    const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-    for (const clients of CLIENTS)
-      results[`${clients}-client${clients === 1 ? '' : 's'}`] = await measure(clients, call);
-    return results;
-  } finally {
-    await stack.stop();
+  for (const person of people) {
+    const status = await post(
+      `${stack.baseUrl}/v1/models/${model}/identities`,
+      photosOf('lfw-dev', person)[0] ?? '',
+      { identity: person },
+    );
+    if (status !== 201) throw new Error(`enrol ${person}: HTTP ${status}`);
   }
+  const url = `${stack.baseUrl}/v1/models/${model}/identify?faces=all&topK=5`;
+  const call = async () => {
+    const status = await post(url, query);
+    if (status !== 200) throw new Error(`identify: HTTP ${status}`);
+  };
+  for (let warm = 0; warm < 2 * threads; warm++) await call();
+  return { call, close: () => stack.stop() };
 }
 
-const byDetector: Record<string, unknown> = {};
-const p50s: Record<string, { raw: number; endToEnd: number }> = {};
-for (const detector of detectors) {
-  const engine = await raw(detector);
-  const service = await endToEnd(detector);
-  const ratios = Object.fromEntries(
-    Object.keys(service).map((clients) => [
-      clients,
+/** `clients` concurrent callers, each making `requests` calls in turn: every latency and the wall time. */
+async function batch(clients: number, requests: number, call: Call) {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let request = 0; request < requests; request++) {
+        const begin = performance.now();
+        await call();
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+function summary(latencies: number[], seconds: number) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    requests: sorted.length,
+    p50Ms: Number(percentile(sorted, 0.5).toFixed(1)),
+    p95Ms: Number(percentile(sorted, 0.95).toFixed(1)),
+    maxMs: Number((sorted.at(-1) ?? 0).toFixed(1)),
+    requestsPerSecond: Number((sorted.length / seconds).toFixed(2)),
+  };
+}
+
+const rounds = Math.max(1, Number(process.argv[4] ?? '3'));
+const ways = ['raw', 'endToEnd'] as const;
+const targets = new Map<string, { call: Call; close(): Promise<void> }>();
+const key = (detector: string, way: string) => `${detector}/${way}`;
+try {
+  for (const detector of detectors) {
+    targets.set(key(detector, 'raw'), await rawEngine(detector));
+    targets.set(key(detector, 'endToEnd'), await service(detector));
+  }
+  const collected = new Map<string, { latencies: number[]; seconds: number }>();
+  for (const clients of CLIENTS) {
+    for (let round = 0; round < rounds; round++) {
+      const requests = Math.ceil(requestsPerClient / rounds);
+      for (const detector of detectors) {
+        for (const way of ways) {
+          const target = targets.get(key(detector, way));
+          if (target === undefined) continue;
+          const measured = await batch(clients, requests, target.call);
+          const entry = collected.get(`${key(detector, way)}/${clients}`) ?? { latencies: [], seconds: 0 };
+          entry.latencies.push(...measured.latencies);
+          entry.seconds += measured.seconds;
+          collected.set(`${key(detector, way)}/${clients}`, entry);
+        }
+      }
+    }
+  }
+  const clientsLabel = (clients: number) => `${clients}-client${clients === 1 ? '' : 's'}`;
+  const figure = (detector: string, way: string, clients: number) => {
+    const entry = collected.get(`${key(detector, way)}/${clients}`) ?? { latencies: [], seconds: 1 };
+    return summary(entry.latencies, entry.seconds);
+  };
+  const byDetector = Object.fromEntries(
+    detectors.map((detector) => [
+      detector,
       {
-        p50: Number(((service[clients]?.p50Ms ?? 0) / (engine[clients]?.p50Ms ?? Number.NaN)).toFixed(2)),
-        requestsPerSecond: Number(
-          (
-            (service[clients]?.requestsPerSecond ?? 0) / (engine[clients]?.requestsPerSecond ?? Number.NaN)
-          ).toFixed(2),
+        ...Object.fromEntries(
+          ways.map((way) => [
+            way,
+            Object.fromEntries(
+              CLIENTS.map((clients) => [clientsLabel(clients), figure(detector, way, clients)]),
+            ),
+          ]),
+        ),
+        endToEndOverRaw: Object.fromEntries(
+          CLIENTS.map((clients) => {
+            const [raw, http] = [figure(detector, 'raw', clients), figure(detector, 'endToEnd', clients)];
+            return [
+              clientsLabel(clients),
+              {
+                p50: Number((http.p50Ms / raw.p50Ms).toFixed(2)),
+                requestsPerSecond: Number((http.requestsPerSecond / raw.requestsPerSecond).toFixed(2)),
+              },
+            ];
+          }),
         ),
       },
     ]),
   );
-  byDetector[detector] = { raw: engine, endToEnd: service, endToEndOverRaw: ratios };
-  p50s[detector] = { raw: engine['1-client']?.p50Ms ?? 0, endToEnd: service['1-client']?.p50Ms ?? 0 };
+  const [first, second] = detectors;
+  const comparison =
+    first !== undefined && second !== undefined
+      ? {
+          [`${second} / ${first}`]: Object.fromEntries(
+            ways.flatMap((way) =>
+              CLIENTS.map((clients) => [
+                `${way} ${clientsLabel(clients)} p50`,
+                Number((figure(second, way, clients).p50Ms / figure(first, way, clients).p50Ms).toFixed(2)),
+              ]),
+            ),
+          ),
+        }
+      : {};
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'identify-latency',
+        date: new Date().toISOString(),
+        cores: threads,
+        predictThreads: threads,
+        /** 1/5/15-minute load averages: other work on the machine distorts absolute figures. */
+        loadAverage: { start: loadAtStart, end: os.loadavg().map((value) => Number(value.toFixed(2))) },
+        model,
+        galleryIdentities: people.length,
+        photo: '250x250 JPEG (lfw-dev), every face',
+        rounds,
+        detectors: byDetector,
+        ...comparison,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  for (const target of targets.values()) await target.close();
 }
-const [first, second] = detectors;
-process.stdout.write(
-  `${JSON.stringify(
-    {
-      benchmark: 'identify-latency',
-      date: new Date().toISOString(),
-      cores: threads,
-      predictThreads: threads,
-      /** 1/5/15-minute load averages: other work on the machine distorts absolute figures. */
-      loadAverage: { start: loadAtStart, end: os.loadavg().map((value) => Number(value.toFixed(2))) },
-      model,
-      galleryIdentities: people.length,
-      photo: '250x250 JPEG (lfw-dev), every face',
-      detectors: byDetector,
-      ...(first !== undefined && second !== undefined
-        ? {
-            [`p50 1 client, ${second} / ${first}`]: {
-              raw: Number(((p50s[second]?.raw ?? 0) / (p50s[first]?.raw ?? Number.NaN)).toFixed(2)),
-              endToEnd: Number(
-                ((p50s[second]?.endToEnd ?? 0) / (p50s[first]?.endToEnd ?? Number.NaN)).toFixed(2),
-              ),
-            },
-          }
-        : {}),
-    },
-    null,
-    2,
-  )}\n`,
-);
