@@ -1,61 +1,203 @@
-// Face extraction over a dataset folder: share of photos with a face found, and ms per photo with one
-// extraction thread and with one per core. Prints JSON. Pure compute (no Redis or storage):
-//   npm run bench:extract -- [dataset=lfw-dev] [limit=200] [threads=1,<cores>]   (dataset under ../shared/datasets)
+// Face extraction over a dataset folder, per detector, in one run:
+//  - raw engine: the extraction pool alone (decode, detect, landmarks, descriptor, align, crop), with
+//    one thread (ms per photo) and with one per core (photos/s);
+//  - end to end: the same photos uploaded to a dataset, then POST /extract until its curate job ends
+//    (queue, storage, records, curation), an in-process API + extractor role with one thread per core.
+// Every pool and stack starts first; the photos are then measured in interleaved rounds (each round a
+// slice of the photos, each detector in turn, raw then end to end), so a change in the machine's load
+// falls on all alike. The ratio end-to-end / raw (photos/s, one thread per core) is what the service
+// costs beside the engine. Prints JSON:
+//   npm run bench:extract -- [dataset=lfw-dev] [limit=200] [detectors=blazeface,ssd] [rounds=4]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
 import { extractionOptions } from '@faceshot/extractor/face-extraction';
+import { extractorStages } from '@faceshot/extractor/stages';
 import { loadConfig } from '@faceshot/shared/config';
+import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import { postJson, startApiStack } from '@faceshot/tests/support/api-stack';
 import { datasetsRoot } from '@faceshot/tests/support/datasets';
+import { waitForJob } from '@faceshot/tests/support/http';
 
 const cores = os.availableParallelism();
-const [dataset = 'lfw-dev', limitArgument = '200', threadsArgument = cores > 1 ? `1,${cores}` : '1'] =
-  process.argv.slice(2);
-const threadCounts = threadsArgument.split(',').map(Number);
+const [
+  dataset = 'lfw-dev',
+  limitArgument = '200',
+  detectorsArgument = 'blazeface,ssd',
+  roundsArgument = '4',
+] = process.argv.slice(2);
+const detectors = detectorsArgument.split(',').map((name) => {
+  if (!isDetectorName(name)) throw new Error(`unknown detector "${name}"`);
+  return name;
+});
 const limit = Number(limitArgument);
-const files: string[] = [];
+const files: { identity: string; file: string }[] = [];
 for (const identity of fs.readdirSync(path.join(datasetsRoot, dataset)).sort()) {
   const directory = path.join(datasetsRoot, dataset, identity);
   if (!fs.statSync(directory).isDirectory()) continue;
-  for (const file of fs.readdirSync(directory).sort()) files.push(path.join(directory, file));
+  for (const file of fs.readdirSync(directory).sort())
+    files.push({ identity, file: path.join(directory, file) });
 }
 // An even spread over identities when limited.
 const step = Math.max(1, Math.floor(files.length / limit));
 const selected = files.filter((_, index) => index % step === 0).slice(0, limit);
 const defaults = loadConfig({});
-const options = extractionOptions(defaults.extract, defaults.limits);
+const loadAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
 
-async function run(threads: number) {
-  const pool = new ExtractionPool(threads, options);
+type Photo = (typeof selected)[number];
+type Outcomes = { face: number; 'no-face': number; rejected: number; padded: number; severalFaces: number };
+
+interface RawEngine {
+  threads: number;
+  pool: ExtractionPool;
+  seconds: number;
+  outcomes: Outcomes;
+}
+
+async function rawEngine(detector: DetectorName, threads: number): Promise<RawEngine> {
+  const pool = new ExtractionPool(threads, {
+    ...extractionOptions(defaults.extract, defaults.limits),
+    detector,
+  });
   // Warm-up: every thread loads its models before timing starts.
-  await Promise.all(Array.from({ length: threads }, () => pool.extract(fs.readFileSync(selected[0] ?? ''))));
-  const outcomes = { face: 0, 'no-face': 0, rejected: 0, padded: 0, severalFaces: 0 };
-  const started = performance.now();
   await Promise.all(
-    selected.map(async (file) => {
-      const result = await pool.extract(fs.readFileSync(file));
-      outcomes[result.outcome] += 1;
-      if (result.outcome === 'face' && result.face.padded) outcomes.padded += 1;
-      if (result.outcome === 'face' && result.face.faceCount > 1) outcomes.severalFaces += 1;
-    }),
+    Array.from({ length: threads }, () => pool.extract(fs.readFileSync(selected[0]?.file ?? ''))),
   );
-  const seconds = (performance.now() - started) / 1000;
-  const backend = pool.backend;
-  await pool.close();
   return {
     threads,
-    backend,
-    photos: selected.length,
-    ...outcomes,
-    faceFoundShare: Number((outcomes.face / selected.length).toFixed(4)),
-    msPerPhoto: Number(((seconds * 1000) / selected.length).toFixed(1)),
-    photosPerSecond: Number((selected.length / seconds).toFixed(2)),
+    pool,
+    seconds: 0,
+    outcomes: { face: 0, 'no-face': 0, rejected: 0, padded: 0, severalFaces: 0 },
   };
 }
 
-const results = [];
-for (const threads of threadCounts) results.push(await run(threads));
-process.stdout.write(
-  `${JSON.stringify({ benchmark: 'extract-throughput', date: new Date().toISOString(), dataset, cores, detector: defaults.extract.detector, results }, null, 2)}\n`,
-);
+async function runRaw(engine: RawEngine, photos: Photo[]): Promise<void> {
+  const bytes = photos.map(({ file }) => fs.readFileSync(file));
+  const started = performance.now();
+  await Promise.all(
+    bytes.map(async (photo) => {
+      const result = await engine.pool.extract(photo);
+      engine.outcomes[result.outcome] += 1;
+      if (result.outcome === 'face' && result.face.padded) engine.outcomes.padded += 1;
+      if (result.outcome === 'face' && result.face.faceCount > 1) engine.outcomes.severalFaces += 1;
+    }),
+  );
+  engine.seconds += (performance.now() - started) / 1000;
+}
+
+interface Service {
+  stack: Awaited<ReturnType<typeof startApiStack>>;
+  seconds: number;
+  kept: number;
+}
+
+async function service(detector: DetectorName): Promise<Service> {
+  const stack = await startApiStack(
+    `extract-bench-${detector}`,
+    { EXTRACT_DETECTOR: detector, EXTRACT_THREADS: String(cores), LOG_LEVEL: 'warn' },
+    { extractor: extractorStages },
+  );
+  return { stack, seconds: 0, kept: 0 };
+}
+
+/** One new dataset per round: upload (not timed), then POST /extract until curation ends (timed). */
+async function runService(target: Service, photos: Photo[], round: number): Promise<void> {
+  const { baseUrl } = target.stack;
+  const created = await postJson(`${baseUrl}/v1/datasets`, { name: `bench-${round}` });
+  const datasetId = String(created.body.id);
+  const form = new FormData();
+  for (const { identity, file } of photos)
+    form.append('file', new Blob([fs.readFileSync(file)]), `${identity}/${path.basename(file)}`);
+  const upload = await fetch(`${baseUrl}/v1/datasets/${datasetId}/images`, { method: 'POST', body: form });
+  if (upload.status !== 200) throw new Error(`upload: HTTP ${upload.status}`);
+  const started = performance.now();
+  const extract = await postJson(`${baseUrl}/v1/datasets/${datasetId}/extract`, {});
+  const curate = await waitForJob(baseUrl, 'curate', String(extract.body.curateJobId), 3_600_000);
+  if (curate.body.state !== 'completed') throw new Error(`curate: ${String(curate.body.failedReason)}`);
+  target.seconds += (performance.now() - started) / 1000;
+  target.kept += (curate.body.result as { kept?: number } | undefined)?.kept ?? 0;
+}
+
+const rate = (seconds: number) => Number((selected.length / seconds).toFixed(2));
+const perPhoto = (seconds: number) => Number(((seconds * 1000) / selected.length).toFixed(1));
+const rounds = Math.max(1, Number(roundsArgument));
+const engines = new Map<DetectorName, { one: RawEngine; all: RawEngine; service: Service }>();
+try {
+  for (const detector of detectors)
+    engines.set(detector, {
+      one: await rawEngine(detector, 1),
+      all: await rawEngine(detector, cores),
+      service: await service(detector),
+    });
+  const slice = Math.ceil(selected.length / rounds);
+  for (let round = 0; round < rounds; round++) {
+    const photos = selected.slice(round * slice, (round + 1) * slice);
+    if (photos.length === 0) break;
+    for (const detector of detectors) {
+      const engine = engines.get(detector);
+      if (engine === undefined) continue;
+      await runRaw(engine.one, photos);
+      await runRaw(engine.all, photos);
+      await runService(engine.service, photos, round);
+    }
+  }
+  const byDetector = Object.fromEntries(
+    [...engines].map(([detector, { one, all, service: run }]) => [
+      detector,
+      {
+        raw: [one, all].map((engine) => ({
+          threads: engine.threads,
+          backend: engine.pool.backend,
+          photos: selected.length,
+          ...engine.outcomes,
+          faceFoundShare: Number((engine.outcomes.face / selected.length).toFixed(4)),
+          msPerPhoto: perPhoto(engine.seconds),
+          photosPerSecond: rate(engine.seconds),
+        })),
+        endToEnd: {
+          threads: cores,
+          photos: selected.length,
+          kept: run.kept,
+          msPerPhoto: perPhoto(run.seconds),
+          photosPerSecond: rate(run.seconds),
+        },
+        endToEndOverRaw: Number((all.seconds / run.seconds).toFixed(3)),
+      },
+    ]),
+  );
+  const [first, second] = detectors;
+  const firstRun = first === undefined ? undefined : engines.get(first);
+  const secondRun = second === undefined ? undefined : engines.get(second);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'extract-throughput',
+        date: new Date().toISOString(),
+        dataset,
+        cores,
+        rounds,
+        /** 1/5/15-minute load averages: other work on the machine distorts absolute figures. */
+        loadAverage: { start: loadAtStart, end: os.loadavg().map((value) => Number(value.toFixed(2))) },
+        detectors: byDetector,
+        ...(firstRun && secondRun
+          ? {
+              [`photos/s, ${first} / ${second}`]: {
+                raw1Thread: Number((secondRun.one.seconds / firstRun.one.seconds).toFixed(2)),
+                rawAllThreads: Number((secondRun.all.seconds / firstRun.all.seconds).toFixed(2)),
+                endToEnd: Number((secondRun.service.seconds / firstRun.service.seconds).toFixed(2)),
+              },
+            }
+          : {}),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  for (const { one, all, service: run } of engines.values()) {
+    await one.pool.close();
+    await all.pool.close();
+    await run.stack.stop();
+  }
+}

@@ -1,22 +1,60 @@
-// Identify latency over HTTP: one 250×250 lfw-dev photo sent to POST /v1/models/:id/identify again
-// and again, by 1 client and by 4 concurrent clients; p50/p95 of the whole request (upload, queue,
-// detection, embedding, gallery search, answer). In-process stack: API + one predictor process with
-// PREDICT_THREADS detection threads, real Redis, filesystem storage; faceapi-baseline, 10 people enrolled.
-//   npm run bench:identify -- [requestsPerClient=30]
-import { openAsBlob } from 'node:fs';
+// Identify latency per face detector, in one run: one 250×250 lfw-dev photo identified again and
+// again by 1 client and by 4 concurrent clients, two ways:
+//  - raw engine: the detection pool alone (decode, detect, landmarks, descriptor, crops), with
+//    PREDICT_THREADS threads, called as the predictor calls it;
+//  - end to end: POST /v1/models/faceapi-baseline/identify over HTTP (upload, queue, detection,
+//    embedding, gallery search, answer); in-process stack: API + a predictor role with PREDICT_THREADS
+//    threads, real Redis, filesystem storage, 10 people enrolled.
+// Every pool and stack starts first; then the measurements run in interleaved rounds (each round: each
+// detector raw, then end to end), so a change in the machine's load falls on all of them alike. The
+// ratio end-to-end / raw p50 is the service's cost beside the engine. Prints JSON:
+//   npm run bench:identify -- [requestsPerClient=30] [detectors=blazeface,ssd] [rounds=3]
+import fs, { openAsBlob } from 'node:fs';
 import os from 'node:os';
+import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
+import { extractionOptions } from '@faceshot/extractor/face-extraction';
 import { predictorStages } from '@faceshot/predictor/stages';
+import { loadConfig } from '@faceshot/shared/config';
+import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
 import { startApiStack } from '@faceshot/tests/support/api-stack';
 import { identitiesOf, photosOf } from '@faceshot/tests/support/datasets';
 
 const requestsPerClient = Number(process.argv[2] ?? '30');
-const threads = String(os.availableParallelism());
-const stack = await startApiStack(
-  'identify-latency',
-  { PREDICT_THREADS: threads, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' },
-  { predictor: predictorStages },
-);
+const detectors = (process.argv[3] ?? 'blazeface,ssd').split(',').map((name) => {
+  if (!isDetectorName(name)) throw new Error(`unknown detector "${name}"`);
+  return name;
+});
+const threads = os.availableParallelism();
 const model = 'faceapi-baseline';
+const CLIENTS = [1, 4];
+const loadAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
+
+const people = identitiesOf('lfw-dev')
+  .filter((person) => photosOf('lfw-dev', person).length >= 2)
+  .slice(0, 10);
+const query = photosOf('lfw-dev', people[0] ?? '')[1] ?? '';
+
+function percentile(sorted: number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
+}
+
+type Call = () => Promise<void>;
+
+async function rawEngine(detector: DetectorName): Promise<{ call: Call; close(): Promise<void> }> {
+  const defaults = loadConfig({});
+  const pool = new ExtractionPool(threads, {
+    ...extractionOptions(defaults.extract, defaults.limits),
+    detector,
+  });
+  const bytes = fs.readFileSync(query);
+  const call = async () => {
+    const result = await pool.faces(bytes, 'all');
+    if (result.outcome !== 'faces') throw new Error(`raw ${detector}: ${result.outcome}`);
+  };
+  // Warm-up: every thread loads its models.
+  for (let warm = 0; warm < threads; warm++) await Promise.all(Array.from({ length: threads }, call));
+  return { call, close: () => pool.close() };
+}
 
 async function post(url: string, file: string, fields: Record<string, string> = {}): Promise<number> {
   const body = new FormData();
@@ -27,68 +65,160 @@ async function post(url: string, file: string, fields: Record<string, string> = 
   return response.status;
 }
 
-function percentile(sorted: number[], share: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
+async function service(detector: DetectorName): Promise<{ call: Call; close(): Promise<void> }> {
+  const stack = await startApiStack(
+    `identify-latency-${detector}`,
+    {
+      EXTRACT_DETECTOR: detector,
+      PREDICT_THREADS: String(threads),
+      // A loaded machine must slow the figures down, not fail the run.
+      PREDICT_TIMEOUT_MS: '600000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    },
+    { predictor: predictorStages },
+  );
+  try {
+    for (const person of people) {
+      const status = await post(
+        `${stack.baseUrl}/v1/models/${model}/identities`,
+        photosOf('lfw-dev', person)[0] ?? '',
+        { identity: person },
+      );
+      if (status !== 201) throw new Error(`enrol ${person}: HTTP ${status}`);
+    }
+    const url = `${stack.baseUrl}/v1/models/${model}/identify?faces=all&topK=5`;
+    const call = async () => {
+      const status = await post(url, query);
+      if (status !== 200) throw new Error(`identify: HTTP ${status}`);
+    };
+    for (let warm = 0; warm < 2 * threads; warm++) await call();
+    return { call, close: () => stack.stop() };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
 }
 
-try {
-  const people = identitiesOf('lfw-dev')
-    .filter((person) => photosOf('lfw-dev', person).length >= 2)
-    .slice(0, 10);
-  for (const person of people) {
-    const status = await post(
-      `${stack.baseUrl}/v1/models/${model}/identities`,
-      photosOf('lfw-dev', person)[0] ?? '',
-      {
-        identity: person,
-      },
-    );
-    if (status !== 201) throw new Error(`enrol ${person}: HTTP ${status}`);
-  }
-  const query = photosOf('lfw-dev', people[0] ?? '')[1] ?? '';
-  const url = `${stack.baseUrl}/v1/models/${model}/identify?faces=all&topK=5`;
-  for (let warm = 0; warm < 4; warm++) await post(url, query);
+/** `clients` concurrent callers, each making `requests` calls in turn: every latency and the wall time. */
+async function batch(clients: number, requests: number, call: Call) {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let request = 0; request < requests; request++) {
+        const begin = performance.now();
+        await call();
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
 
-  const results: Record<string, unknown> = {};
-  for (const clients of [1, 4]) {
-    const latencies: number[] = [];
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        for (let request = 0; request < requestsPerClient; request++) {
-          const begin = performance.now();
-          const status = await post(url, query);
-          if (status !== 200) throw new Error(`identify: HTTP ${status}`);
-          latencies.push(performance.now() - begin);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    results[`${clients}-client${clients === 1 ? '' : 's'}`] = {
-      requests: latencies.length,
-      p50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
-      p95Ms: Number(percentile(latencies, 0.95).toFixed(1)),
-      maxMs: Number((latencies.at(-1) ?? 0).toFixed(1)),
-      requestsPerSecond: Number((latencies.length / seconds).toFixed(2)),
-    };
+function summary(latencies: number[], seconds: number) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    requests: sorted.length,
+    p50Ms: Number(percentile(sorted, 0.5).toFixed(1)),
+    p95Ms: Number(percentile(sorted, 0.95).toFixed(1)),
+    maxMs: Number((sorted.at(-1) ?? 0).toFixed(1)),
+    requestsPerSecond: Number((sorted.length / seconds).toFixed(2)),
+  };
+}
+
+const rounds = Math.max(1, Number(process.argv[4] ?? '3'));
+const ways = ['raw', 'endToEnd'] as const;
+const targets = new Map<string, { call: Call; close(): Promise<void> }>();
+const key = (detector: string, way: string) => `${detector}/${way}`;
+try {
+  for (const detector of detectors) {
+    targets.set(key(detector, 'raw'), await rawEngine(detector));
+    targets.set(key(detector, 'endToEnd'), await service(detector));
   }
+  const collected = new Map<string, { latencies: number[]; seconds: number }>();
+  for (const clients of CLIENTS) {
+    for (let round = 0; round < rounds; round++) {
+      const requests = Math.ceil(requestsPerClient / rounds);
+      for (const detector of detectors) {
+        for (const way of ways) {
+          const target = targets.get(key(detector, way));
+          if (target === undefined) continue;
+          const measured = await batch(clients, requests, target.call);
+          const entry = collected.get(`${key(detector, way)}/${clients}`) ?? { latencies: [], seconds: 0 };
+          entry.latencies.push(...measured.latencies);
+          entry.seconds += measured.seconds;
+          collected.set(`${key(detector, way)}/${clients}`, entry);
+        }
+      }
+    }
+  }
+  const clientsLabel = (clients: number) => `${clients}-client${clients === 1 ? '' : 's'}`;
+  const figure = (detector: string, way: string, clients: number) => {
+    const entry = collected.get(`${key(detector, way)}/${clients}`) ?? { latencies: [], seconds: 1 };
+    return summary(entry.latencies, entry.seconds);
+  };
+  const byDetector = Object.fromEntries(
+    detectors.map((detector) => [
+      detector,
+      {
+        ...Object.fromEntries(
+          ways.map((way) => [
+            way,
+            Object.fromEntries(
+              CLIENTS.map((clients) => [clientsLabel(clients), figure(detector, way, clients)]),
+            ),
+          ]),
+        ),
+        endToEndOverRaw: Object.fromEntries(
+          CLIENTS.map((clients) => {
+            const [raw, http] = [figure(detector, 'raw', clients), figure(detector, 'endToEnd', clients)];
+            return [
+              clientsLabel(clients),
+              {
+                p50: Number((http.p50Ms / raw.p50Ms).toFixed(2)),
+                requestsPerSecond: Number((http.requestsPerSecond / raw.requestsPerSecond).toFixed(2)),
+              },
+            ];
+          }),
+        ),
+      },
+    ]),
+  );
+  const [first, second] = detectors;
+  const comparison =
+    first !== undefined && second !== undefined
+      ? {
+          [`${second} / ${first}`]: Object.fromEntries(
+            ways.flatMap((way) =>
+              CLIENTS.map((clients) => [
+                `${way} ${clientsLabel(clients)} p50`,
+                Number((figure(second, way, clients).p50Ms / figure(first, way, clients).p50Ms).toFixed(2)),
+              ]),
+            ),
+          ),
+        }
+      : {};
   process.stdout.write(
     `${JSON.stringify(
       {
         benchmark: 'identify-latency',
         date: new Date().toISOString(),
-        cores: os.availableParallelism(),
-        predictThreads: Number(threads),
+        cores: threads,
+        predictThreads: threads,
+        /** 1/5/15-minute load averages: other work on the machine distorts absolute figures. */
+        loadAverage: { start: loadAtStart, end: os.loadavg().map((value) => Number(value.toFixed(2))) },
         model,
         galleryIdentities: people.length,
         photo: '250x250 JPEG (lfw-dev), every face',
-        results,
+        rounds,
+        detectors: byDetector,
+        ...comparison,
       },
       null,
       2,
     )}\n`,
   );
 } finally {
-  await stack.stop();
+  for (const target of targets.values()) await target.close();
 }

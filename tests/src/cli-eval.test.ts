@@ -85,7 +85,7 @@ function runEval(args: string[]): Promise<{ code: number | null; stdout: string;
 const inUnitRange = (value: number | null | undefined) =>
   typeof value === 'number' && value >= 0 && value <= 1;
 
-it('scores faceapi-baseline beside a trained model: the table, every metric in range in the JSON, a PNG ROC plot', async () => {
+it('scores faceapi-baseline beside a trained model on two detectors: the table, every metric in range in the JSON, a PNG ROC plot', async () => {
   const out = path.join(work, 'reports', 'eval.json');
   const roc = path.join(work, 'reports', 'roc.png');
   const { code, stdout, stderr } = await runEval([
@@ -93,6 +93,10 @@ it('scores faceapi-baseline beside a trained model: the table, every metric in r
     'faceapi-baseline',
     '--model',
     IDENTITY_MODEL,
+    '--detector',
+    'blazeface',
+    '--detector',
+    'ssd',
     '--dir',
     faces,
     '--out',
@@ -102,22 +106,47 @@ it('scores faceapi-baseline beside a trained model: the table, every metric in r
   ]);
   assert.equal(code, 0, stderr);
   const total = PEOPLE * PHOTOS_EACH;
-  assert.match(stderr, new RegExp(`${total}/${total} \\(100%\\)`), 'progress on stderr');
+  assert.equal(
+    stderr.match(new RegExp(`${total}/${total} \\(100%\\)`, 'g'))?.length,
+    2,
+    'progress on stderr, once per detector',
+  );
   for (const row of ['face-detection rate', 'ROC AUC', 'accuracy at threshold', 'EER', 'one-shot 5-way'])
     assert.match(stdout, new RegExp(`^${row}\\s+\\S`, 'm'), `table row "${row}"`);
   assert.match(
     stdout,
-    new RegExp(`^\\s+faceapi-baseline\\s+${IDENTITY_MODEL}$`, 'm'),
-    'one column per model',
+    new RegExp(
+      `^\\s+faceapi-baseline · blazeface\\s+${IDENTITY_MODEL} · blazeface\\s+faceapi-baseline · ssd\\s+${IDENTITY_MODEL} · ssd$`,
+      'm',
+    ),
+    'one column per model and detector',
   );
 
   const report = JSON.parse(fs.readFileSync(out, 'utf8')) as EvalReport;
   assert.equal(report.photos.total, total);
   assert.equal(report.photos.identities, PEOPLE);
-  assert.equal(report.photos.withFace + report.photos.noFace + report.photos.unreadable, total);
-  assert.equal(report.models.length, 2);
-  const [model, trained] = report.models;
-  assert.ok(model && trained);
+  assert.deepEqual(
+    report.detectors.map((run) => run.detector),
+    ['blazeface', 'ssd'],
+  );
+  for (const run of report.detectors) assert.equal(run.withFace + run.noFace + run.unreadable, total);
+  assert.equal(report.models.length, 4);
+  const [model, trained, ssdModel] = report.models;
+  assert.ok(model && trained && ssdModel);
+  assert.deepEqual(
+    report.models.map((entry) => [entry.model, entry.detector]),
+    [
+      ['faceapi-baseline', 'blazeface'],
+      [IDENTITY_MODEL, 'blazeface'],
+      ['faceapi-baseline', 'ssd'],
+      [IDENTITY_MODEL, 'ssd'],
+    ],
+  );
+  assert.ok(
+    ssdModel.faceDetectionRate !== null && ssdModel.faceDetectionRate >= 0.9,
+    `ssd rate ${ssdModel.faceDetectionRate}`,
+  );
+  assert.ok((ssdModel.verification.rocAuc ?? 0) > 0.9, `ssd AUC ${ssdModel.verification.rocAuc}`);
   assert.equal(model.model, 'faceapi-baseline');
   assert.equal(model.threshold, 0.6);
   assert.ok(
@@ -135,7 +164,7 @@ it('scores faceapi-baseline beside a trained model: the table, every metric in r
   assert.ok(inUnitRange(byWays.get('5')?.accuracy) && (byWays.get('5')?.accuracy ?? 0) > 0.6);
   assert.equal(byWays.get('5')?.trials, 1000);
   assert.equal(byWays.get('20')?.accuracy, null, 'six people cannot make a 20-way trial');
-  assert.equal(byWays.get('all')?.ways, report.photos.identitiesWithTwoFaces);
+  assert.equal(byWays.get('all')?.ways, report.detectors[0]?.identitiesWithTwoFaces);
   assert.ok(inUnitRange(byWays.get('all')?.accuracy));
   const first = model.roc[0];
   const last = model.roc[model.roc.length - 1];
@@ -167,6 +196,12 @@ it('an unknown model: exit 2 and one line naming it, before any photo is read', 
   assert.equal(stdout, '');
   assert.match(stderr, /^faceshot eval: unknown model "model_missing"/);
   assert.equal(stderr.trim().split('\n').length, 1, `one line, no stack trace: ${stderr}`);
+});
+
+it('an unknown detector: exit 2 and one line naming the known ones', async () => {
+  const { code, stderr } = await runEval(['--detector', 'mtcnn', '--dir', faces]);
+  assert.equal(code, 2);
+  assert.match(stderr, /^faceshot eval: --detector must be one of blazeface, ssd, tiny \(got "mtcnn"\)\n$/);
 });
 
 it('no --dir, or a folder without identity folders: exit 2 and one line', async () => {

@@ -63,8 +63,10 @@ describe('models through the API', () => {
       threshold: number;
       backend: string;
       split: { test: string[] };
+      detector: string;
     };
     assert.equal(card.backend, 'wasm');
+    assert.equal(card.detector, 'blazeface', 'the detector that found the training faces (the default)');
     assert.equal(card.split.test.length, 2);
     for (const metric of ['validationAccuracy', 'testAuc', 'testAccuracy', 'oneShotAllWay']) {
       assert.equal(typeof card.metrics[metric], 'number', metric);

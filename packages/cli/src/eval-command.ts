@@ -1,6 +1,7 @@
-// `faceshot eval --model <id> [--model …] --dir <folder>`: scores models on a folder of
-// <identity>/<photo> files without the running system: faces are found here (the extractor's pool),
-// trained models are read from the storage the configuration names (the same one `npm start` uses).
+// `faceshot eval --model <id> [--model …] [--detector <name> …] --dir <folder>`: scores models on a
+// folder of <identity>/<photo> files without the running system: faces are found here (the extractor's
+// pool, once per detector), trained models are read from the storage the configuration names (the
+// same one `npm start` uses). Every model is scored on every detector's faces, side by side.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
@@ -11,17 +12,20 @@ import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import { createObjectStore } from '@faceshot/shared/storage/create-object-store';
 import { InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { extractFaces } from './eval-faces.js';
 import { evaluateModel } from './eval-metrics.js';
 import { verificationPairs } from './eval-pairs.js';
-import { type EvalReport, formatTable } from './eval-report.js';
+import { type DetectorRun, type EvalReport, formatTable, type ModelReport } from './eval-report.js';
 import { findPhotos } from './import-command.js';
 import { ProgressBar } from './progress-bar.js';
 import { rocPng } from './roc-plot.js';
 
 export interface EvalArguments {
   models: readonly string[];
+  /** Face detectors to compare; none: the configured one (EXTRACT_DETECTOR). */
+  detectors: readonly string[];
   dir: string | undefined;
   out: string | undefined;
   roc: string | undefined;
@@ -51,6 +55,14 @@ function parseSeed(raw: string | undefined): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new EvalUsageError(`--seed must be an integer from 0 to 4294967295 (got "${raw}")`);
   return seed;
+}
+
+function parseDetectors(given: readonly string[], configured: DetectorName): DetectorName[] {
+  for (const name of given) {
+    if (!isDetectorName(name))
+      throw new EvalUsageError(`--detector must be one of ${DETECTOR_NAMES.join(', ')} (got "${name}")`);
+  }
+  return given.length === 0 ? [configured] : [...new Set(given as DetectorName[])];
 }
 
 /** Creates the output's folder now, so a bad path fails before minutes of extraction, not after. */
@@ -93,7 +105,9 @@ async function loadEmbedders(
   for (const id of trained) await assertTrained(id, store, config.storage);
   const embedders: Embedder[] = [];
   for (const id of ids) {
-    if (id === BASELINE_MODEL_ID) embedders.push(baselineEmbedder(config.predict.baselineThreshold));
+    // The baseline's detector does not matter here: every model is scored on each detector's faces.
+    if (id === BASELINE_MODEL_ID)
+      embedders.push(baselineEmbedder(config.predict.baselineThreshold, config.extract.detector));
     // TensorFlow.js (seconds to start) is loaded once, and only when a trained model needs it.
     else embedders.push(await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id));
   }
@@ -110,6 +124,7 @@ export async function runEvaluation(
   if (args.dir === undefined)
     throw new EvalUsageError('--dir <folder of <identity>/<photo> files> is required');
   const seed = parseSeed(args.seed);
+  const detectors = parseDetectors(args.detectors, config.extract.detector);
   const dir = path.resolve(args.dir);
   const isFolder = await fs.stat(dir).then(
     (stat) => stat.isDirectory(),
@@ -129,61 +144,74 @@ export async function runEvaluation(
     config,
   );
 
-  const started = performance.now();
   const identities = new Set(photos.map((photo) => photo.identity));
   const threads = config.extract.threads;
-  stderr.write(
-    `extracting faces: ${photos.length} photos of ${identities.size} people, ${threads} threads\n`,
-  );
-  const pool = new ExtractionPool(threads, extractionOptions(config.extract, config.limits));
-  let extracted: Awaited<ReturnType<typeof extractFaces>>;
+  const runs: DetectorRun[] = [];
+  const models: ModelReport[] = [];
   let backend: string | undefined;
-  try {
-    // Extraction takes minutes for thousands of photos: a log gets a line every 2%.
-    const progress = new ProgressBar(photos.length, stderr, 50);
-    extracted = await extractFaces(pool, threads, photos, progress);
-    backend = pool.backend;
-  } finally {
-    await pool.close();
-  }
-  const extractionSeconds = (performance.now() - started) / 1000;
+  let extractionSeconds = 0;
+  let evaluationSeconds = 0;
+  for (const detector of detectors) {
+    const started = performance.now();
+    stderr.write(
+      `extracting faces (${detector}): ${photos.length} photos of ${identities.size} people, ${threads} threads\n`,
+    );
+    const pool = new ExtractionPool(threads, {
+      ...extractionOptions(config.extract, config.limits),
+      detector,
+    });
+    let extracted: Awaited<ReturnType<typeof extractFaces>>;
+    try {
+      // Extraction takes minutes for thousands of photos: a log gets a line every 2%.
+      const progress = new ProgressBar(photos.length, stderr, 50);
+      extracted = await extractFaces(pool, threads, photos, progress);
+      backend = pool.backend;
+    } finally {
+      await pool.close();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    extractionSeconds += seconds;
 
-  const evaluating = performance.now();
-  const { faces } = extracted;
-  const pairs = verificationPairs(
-    faces.map((face) => face.identity),
-    PAIR_CAP,
-    seed,
-  );
-  const readable = faces.length + extracted.noFace.length;
-  const faceDetectionRate = readable === 0 ? null : faces.length / readable;
-  const faceCounts = new Map<string, number>();
-  for (const face of faces) faceCounts.set(face.identity, (faceCounts.get(face.identity) ?? 0) + 1);
-  const models = embedders.map((embedder) => {
-    stderr.write(`scoring ${embedder.modelId}\n`);
-    const evaluation = evaluateModel(embedder, faces, pairs, { trials: TRIALS, seed });
-    embedder.dispose();
-    return { ...evaluation, faceDetectionRate };
-  });
+    const evaluating = performance.now();
+    const { faces } = extracted;
+    // Pairs drawn from this detector's faces (a photo it missed is in none of them), same seed.
+    const pairs = verificationPairs(
+      faces.map((face) => face.identity),
+      PAIR_CAP,
+      seed,
+    );
+    const readable = faces.length + extracted.noFace.length;
+    const faceDetectionRate = readable === 0 ? null : faces.length / readable;
+    const faceCounts = new Map<string, number>();
+    for (const face of faces) faceCounts.set(face.identity, (faceCounts.get(face.identity) ?? 0) + 1);
+    runs.push({
+      detector,
+      withFace: faces.length,
+      noFace: extracted.noFace.length,
+      unreadable: extracted.unreadable.length,
+      identitiesWithTwoFaces: [...faceCounts.values()].filter((count) => count >= 2).length,
+      extractionSeconds: seconds,
+      noFacePhotos: extracted.noFace,
+      unreadablePhotos: extracted.unreadable,
+    });
+    for (const embedder of embedders) {
+      stderr.write(`scoring ${embedder.modelId} on ${detector}'s faces\n`);
+      const evaluation = evaluateModel(embedder, faces, pairs, { trials: TRIALS, seed });
+      models.push({ ...evaluation, detector, faceDetectionRate });
+    }
+    evaluationSeconds += (performance.now() - evaluating) / 1000;
+  }
+  for (const embedder of embedders) embedder.dispose();
 
   const report: EvalReport = {
     dir,
     createdAt: new Date().toISOString(),
     seed,
-    detector: config.extract.detector,
     backend,
-    photos: {
-      total: photos.length,
-      withFace: faces.length,
-      noFace: extracted.noFace.length,
-      unreadable: extracted.unreadable.length,
-      identities: identities.size,
-      identitiesWithTwoFaces: [...faceCounts.values()].filter((count) => count >= 2).length,
-    },
+    photos: { total: photos.length, identities: identities.size },
+    detectors: runs,
     models,
-    noFace: extracted.noFace,
-    unreadable: extracted.unreadable,
-    seconds: { extraction: extractionSeconds, evaluation: (performance.now() - evaluating) / 1000 },
+    seconds: { extraction: extractionSeconds, evaluation: evaluationSeconds },
   };
   if (outFile !== undefined) {
     await fs.writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -191,10 +219,11 @@ export async function runEvaluation(
   }
   if (rocFile !== undefined) {
     const curves = models.map((model) => ({
-      label: `${model.model} (AUC ${model.verification.rocAuc?.toFixed(3) ?? '-'})`,
+      label: `${model.model}${detectors.length > 1 ? ` · ${model.detector}` : ''} (AUC ${model.verification.rocAuc?.toFixed(3) ?? '-'})`,
       points: model.roc,
     }));
-    const title = `ROC: ${path.basename(dir)}, ${report.photos.withFace} faces of ${identities.size} people`;
+    const faceCounts = runs.map((run) => `${run.withFace}`).join('/');
+    const title = `ROC: ${path.basename(dir)}, ${faceCounts} faces of ${identities.size} people`;
     await fs.writeFile(rocFile, await rocPng(curves, title));
     stderr.write(`wrote ${rocFile}\n`);
   }

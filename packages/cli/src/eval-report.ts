@@ -2,31 +2,42 @@
 import { IDENTIFICATION_WAYS, type ModelEvaluation } from './eval-metrics.js';
 
 export interface ModelReport extends ModelEvaluation {
-  /** Photos with a face / readable photos (the same for every model: faces are found once). */
+  /** The face detector whose faces this model was scored on. */
+  detector: string;
+  /** Photos with a face / readable photos (the same for every model on one detector's faces). */
   faceDetectionRate: number | null;
+}
+
+/** What one detector found in the folder (each photo read and detected once per detector). */
+export interface DetectorRun {
+  detector: string;
+  withFace: number;
+  noFace: number;
+  /** Not an image, or detection failed on it; left out of the detection rate. */
+  unreadable: number;
+  /** People with two or more faces: the only ones one-shot identification can use. */
+  identitiesWithTwoFaces: number;
+  /** Wall time of this detector's extraction (every thread). */
+  extractionSeconds: number;
+  noFacePhotos: string[];
+  unreadablePhotos: { photo: string; reason: string }[];
 }
 
 export interface EvalReport {
   dir: string;
   createdAt: string;
   seed: number;
-  detector: string;
   /** The TensorFlow.js backend face detection ran on (wasm here; tensorflow where tfjs-node loads). */
   backend: string | undefined;
   photos: {
     /** Files under <dir>/<identity>/. */
     total: number;
-    withFace: number;
-    noFace: number;
-    /** Not an image, or detection failed on it; left out of the detection rate. */
-    unreadable: number;
     identities: number;
-    /** People with two or more faces: the only ones one-shot identification can use. */
-    identitiesWithTwoFaces: number;
   };
+  /** One per --detector, in the order given. */
+  detectors: DetectorRun[];
+  /** Every model on every detector's faces: detector-major, models in the order given. */
   models: ModelReport[];
-  noFace: string[];
-  unreadable: { photo: string; reason: string }[];
   seconds: { extraction: number; evaluation: number };
 }
 
@@ -37,7 +48,11 @@ const number = (value: number | null, digits = 3) => (value === null ? '-' : val
 
 export function formatTable(report: EvalReport): string {
   const { photos, models } = report;
-  const allWays = models[0]?.identification.find((entry) => entry.asked === 'all')?.ways ?? 0;
+  const severalDetectors = report.detectors.length > 1;
+  const columnOf = (model: ModelReport) =>
+    severalDetectors ? `${model.model} · ${model.detector}` : model.model;
+  const allWays = (model: ModelReport) =>
+    model.identification.find((entry) => entry.asked === 'all')?.ways ?? 0;
   const rows: Row[] = [
     ['face-detection rate', (model) => number(model.faceDetectionRate)],
     ['threshold', (model) => number(model.threshold)],
@@ -55,26 +70,33 @@ export function formatTable(report: EvalReport): string {
     ],
     ...IDENTIFICATION_WAYS.map(
       (asked): Row => [
-        asked === 'all' ? `one-shot all-way (${allWays})` : `one-shot ${asked}-way`,
-        (model) => number(model.identification.find((entry) => entry.asked === asked)?.accuracy ?? null),
+        asked === 'all' ? 'one-shot all-way' : `one-shot ${asked}-way`,
+        (model) => {
+          const accuracy = number(
+            model.identification.find((entry) => entry.asked === asked)?.accuracy ?? null,
+          );
+          return asked === 'all' ? `${accuracy} (${allWays(model)})` : accuracy;
+        },
       ],
     ),
   ];
   const labelWidth = Math.max(...rows.map(([label]) => label.length));
   const widths = models.map((model) =>
-    Math.max(model.model.length, ...rows.map(([, cell]) => cell(model).length)),
+    Math.max(columnOf(model).length, ...rows.map(([, cell]) => cell(model).length)),
   );
   const line = (label: string, cells: string[]) =>
     `${label.padEnd(labelWidth)}  ${cells.map((cell, index) => cell.padStart(widths[index] ?? 0)).join('  ')}`.trimEnd();
+  const perPhoto = (run: DetectorRun) =>
+    ((run.extractionSeconds * 1000) / Math.max(1, photos.total)).toFixed(0);
   return [
-    `${photos.total} photos of ${photos.identities} people in ${report.dir}: ${photos.withFace} with a face, ` +
-      `${photos.noFace} without, ${photos.unreadable} unreadable (detector ${report.detector}, ${report.backend ?? 'unknown'} backend); ` +
-      `${photos.identitiesWithTwoFaces} people with 2+ faces`,
-    '',
-    line(
-      '',
-      models.map((model) => model.model),
+    `${photos.total} photos of ${photos.identities} people in ${report.dir} (${report.backend ?? 'unknown'} backend):`,
+    ...report.detectors.map(
+      (run) =>
+        `  ${run.detector}: ${run.withFace} with a face, ${run.noFace} without, ${run.unreadable} unreadable; ` +
+        `${run.identitiesWithTwoFaces} people with 2+ faces; ${run.extractionSeconds.toFixed(1)} s (${perPhoto(run)} ms a photo, all threads)`,
     ),
+    '',
+    line('', models.map(columnOf)),
     ...rows.map(([label, cell]) => line(label, models.map(cell))),
     '',
   ].join('\n');

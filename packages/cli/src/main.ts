@@ -13,11 +13,13 @@ const USAGE = `usage:
       Uploads <dir>/<identity>/<photo> files into the dataset (created if missing; default name: the
       folder's name) and prints stored / duplicate / rejected counts per identity.
 
-  faceshot eval --dir <dir> [--model <id>]... [--out <file.json>] [--roc <file.png>] [--seed <n>]
+  faceshot eval --dir <dir> [--model <id>]... [--detector <name>]... [--out <file.json>] [--roc <file.png>] [--seed <n>]
       Scores models on <dir>/<identity>/<photo> files, side by side: face-detection rate; ROC AUC,
       accuracy at the model's threshold and EER over same- and different-person pairs; one-shot
       5-, 20- and all-way identification. --model is faceapi-baseline (the default) or a trained
       model's id, read from the storage STORAGE/STORAGE_DIR/S3_* name (./data/objects by default).
+      --detector (blazeface, ssd or tiny; default EXTRACT_DETECTOR) finds the faces; given several
+      times, every model is scored on each detector's faces, one column per model and detector.
       --out writes every number as JSON, --roc one ROC plot of all models. Runs without the API.
 
 environment:
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       api: { type: 'string' },
       'api-key': { type: 'string' },
       model: { type: 'string', multiple: true },
+      detector: { type: 'string', multiple: true },
       dir: { type: 'string' },
       out: { type: 'string' },
       roc: { type: 'string' },
@@ -60,8 +63,16 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'eval') {
-    const { model, out, roc, seed } = values;
-    const args = { models: model ?? [], dir: values.dir, out, roc, seed, extra: positionals.slice(1) };
+    const { model, detector, out, roc, seed } = values;
+    const args = {
+      models: model ?? [],
+      detectors: detector ?? [],
+      dir: values.dir,
+      out,
+      roc,
+      seed,
+      extra: positionals.slice(1),
+    };
     // Loaded on demand: its face-detection and TensorFlow.js modules take a second to import.
     const { evalCommand } = await import('./eval-command.js');
     return evalCommand(args, loadConfig(process.env), process.stdout, process.stderr);

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_DETECTOR, DETECTOR_NAMES, type DetectorName } from './vision/face-detector.js';
 
 export const ROLES = ['api', 'downloader', 'extractor', 'pairs', 'trainer', 'predictor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -92,7 +93,8 @@ export interface DownloadConfig {
 export interface ExtractConfig {
   /** Worker threads running face detection in one extractor process (one per core by default). */
   threads: number;
-  detector: 'ssd' | 'tiny';
+  /** Finds the faces (face-api then gives landmarks and descriptors); also the baseline model's. */
+  detector: DetectorName;
   minConfidence: number;
   /** Side of the aligned colour face crop, pixels. */
   faceSize: number;
@@ -454,7 +456,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     extract: {
       threads: integer(env, 'EXTRACT_THREADS', Math.max(1, os.availableParallelism()), 1, 64),
-      detector: oneOf(env, 'EXTRACT_DETECTOR', ['ssd', 'tiny'], 'ssd'),
+      detector: oneOf(env, 'EXTRACT_DETECTOR', DETECTOR_NAMES, DEFAULT_DETECTOR),
       minConfidence: decimal(env, 'EXTRACT_MIN_CONFIDENCE', 0.5, 0.05, 0.99),
       faceSize: integer(env, 'FACE_SIZE', 160, 32, 1024),
       graySize: integer(env, 'GRAY_SIZE', 80, 16, 512),

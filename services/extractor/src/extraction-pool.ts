@@ -1,5 +1,6 @@
 // A fixed pool of extraction threads; one task per thread at a time, the rest wait in order.
 import { Worker } from 'node:worker_threads';
+import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import type { ExtractionOptions, ExtractionResult, PhotoFacesResult } from './face-extraction.js';
 
 /** What a thread is asked: the primary face as extraction stores it, or a photo's faces for prediction. */
@@ -9,6 +10,8 @@ type ThreadResult = ExtractionResult | PhotoFacesResult;
 interface Task {
   bytes: Buffer;
   mode: ThreadMode;
+  /** Overrides the pool's detector for this photo (a model served with the detector it was trained on). */
+  detector: DetectorName | undefined;
   resolve(result: ThreadResult): void;
   reject(error: Error): void;
 }
@@ -65,19 +68,23 @@ export class ExtractionPool {
   }
 
   /** The photo's primary face, aligned and cropped, as the extract stage stores it. */
-  extract(bytes: Buffer): Promise<ExtractionResult> {
-    return this.run(bytes, 'extract') as Promise<ExtractionResult>;
+  extract(bytes: Buffer, detector?: DetectorName): Promise<ExtractionResult> {
+    return this.run(bytes, 'extract', detector) as Promise<ExtractionResult>;
   }
 
-  /** Every face of the photo, or only its primary face, for identification and enrolment. */
-  faces(bytes: Buffer, which: 'all' | 'primary'): Promise<PhotoFacesResult> {
-    return this.run(bytes, which === 'all' ? 'faces-all' : 'faces-primary') as Promise<PhotoFacesResult>;
+  /**
+   * Every face of the photo, or only its primary face, for identification and enrolment; with the
+   * pool's detector unless one is named.
+   */
+  faces(bytes: Buffer, which: 'all' | 'primary', detector?: DetectorName): Promise<PhotoFacesResult> {
+    const mode = which === 'all' ? 'faces-all' : 'faces-primary';
+    return this.run(bytes, mode, detector) as Promise<PhotoFacesResult>;
   }
 
-  private run(bytes: Buffer, mode: ThreadMode): Promise<ThreadResult> {
+  private run(bytes: Buffer, mode: ThreadMode, detector: DetectorName | undefined): Promise<ThreadResult> {
     if (this.closed) return Promise.reject(new Error('extraction pool is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ bytes, mode, resolve, reject });
+      this.waiting.push({ bytes, mode, detector, resolve, reject });
       this.dispatch();
     });
   }
@@ -93,7 +100,7 @@ export class ExtractionPool {
       );
       this.running.set(worker, { id, task, timer });
       const copy = new Uint8Array(task.bytes);
-      worker.postMessage({ id, mode: task.mode, bytes: copy }, [copy.buffer]);
+      worker.postMessage({ id, mode: task.mode, detector: task.detector, bytes: copy }, [copy.buffer]);
     }
   }
 

@@ -52,7 +52,10 @@ export interface FaceData {
   blur: number;
   /** True when the face was only found after padding the photo (tight crops). */
   padded: boolean;
+  /** The configured detector (EXTRACT_DETECTOR), which the model card and the predictor follow. */
   detector: DetectorName;
+  /** The detector that found this box: the configured one, or the Tiny detector's last retry. */
+  foundBy: DetectorName;
 }
 
 export type ExtractionResult =
@@ -132,12 +135,13 @@ async function findFaces(
   engine: FaceEngine,
   image: RgbImage,
   options: ExtractionOptions,
-): Promise<{ faces: DetectedFace[]; padded: boolean }> {
+): Promise<{ faces: DetectedFace[]; padded: boolean; foundBy: DetectorName }> {
   const shrink = Math.min(1, options.detectionMaxSide / Math.max(image.width, image.height));
   const detectionImage = shrink < 1 ? await resizeRgb(image, shrink) : image;
   const detect = { detector: options.detector, minConfidence: options.minConfidence };
   let faces = (await detectFaces(engine, detectionImage, detect)).map((face) => scaled(face, 1 / shrink, 0));
   let padded = false;
+  let foundBy = options.detector;
   // A tight face crop (ORL, the seed's MTCNN crops) leaves the detector no context: retry with a
   // border, as measured on 224 such photos (plain SSD found 76%; this cascade finds over 90%).
   for (const retry of PADDED_RETRIES) {
@@ -152,8 +156,9 @@ async function findFaces(
       })
     ).map((face) => scaled(face, 1 / shrink, pad));
     padded = faces.length > 0;
+    foundBy = detector;
   }
-  return { faces, padded };
+  return { faces, padded, foundBy };
 }
 
 type Decoded = { image: RgbImage } | { outcome: 'no-face' | 'rejected'; reason: string; faceCount: 0 };
@@ -189,7 +194,7 @@ export async function extractFace(
   const decoded = await decodePhoto(bytes, options);
   if (!('image' in decoded)) return decoded;
   const { image } = decoded;
-  const { faces, padded } = await findFaces(engine, image, options);
+  const { faces, padded, foundBy } = await findFaces(engine, image, options);
   const primary = choosePrimaryFace(faces, image.width, image.height);
   if (primary === undefined) return { outcome: 'no-face', reason: noFaceReason(options), faceCount: 0 };
   const crop = await alignAndCrop(image, primary.box, primary.landmarks, options);
@@ -209,6 +214,7 @@ export async function extractFace(
       blur: laplacianVariance(crop.grayPixels, options.graySize, options.graySize),
       padded,
       detector: options.detector,
+      foundBy,
     },
   };
 }

@@ -7,6 +7,7 @@ import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
 import type * as TF from '@tensorflow/tfjs';
 
 type Tf = typeof TF;
@@ -26,17 +27,23 @@ export interface Embedder {
   architecture: Architecture;
   threshold: number;
   dimensions: number;
+  /**
+   * The detector query photos are read with: a trained model's is the one its training faces were
+   * found by (its card), since its descriptors and crops depend on it; the baseline's is configured.
+   */
+  detector: DetectorName;
   /** Whether embed() reads grayPixels (callers skip decoding crops otherwise). */
   needsGrayPixels: boolean;
   embed(faces: readonly FaceInput[]): Float32Array[];
   dispose(): void;
 }
 
-export function baselineEmbedder(threshold: number): Embedder {
+export function baselineEmbedder(threshold: number, detector: DetectorName): Embedder {
   return {
     modelId: BASELINE_MODEL_ID,
     architecture: 'faceapi-baseline',
     threshold,
+    detector,
     dimensions: 128,
     needsGrayPixels: false,
     embed: (faces) => faces.map((face) => Float32Array.from(face.descriptor)),
@@ -47,6 +54,21 @@ export function baselineEmbedder(threshold: number): Embedder {
 interface ModelCard {
   architecture: 'seed' | 'transfer';
   threshold: number;
+  /** Absent on cards written before detectors were recorded. */
+  detector?: string;
+}
+
+/** Cards from before the detector was recorded: their faces were found by SSD, then the only default. */
+export const LEGACY_CARD_DETECTOR: DetectorName = 'ssd';
+
+/** The detector a card names (LEGACY_CARD_DETECTOR when it names none); an unknown name is an error. */
+export function cardDetector(modelId: string, card: { detector?: unknown }): DetectorName {
+  if (card.detector === undefined || card.detector === null) return LEGACY_CARD_DETECTOR;
+  if (!isDetectorName(card.detector))
+    throw new PermanentJobError(
+      `model "${modelId}" names an unknown face detector "${String(card.detector)}"`,
+    );
+  return card.detector;
 }
 
 function inputTensor(
@@ -88,6 +110,7 @@ function inputTensor(
 export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: string): Promise<Embedder> {
   const card = await readJsonObject<ModelCard>(store, storageKeys.modelFile(modelId, 'card.json'));
   if (card === undefined) throw new PermanentJobError(`model "${modelId}" is not trained (it has no card)`);
+  const detector = cardDetector(modelId, card);
   const modelJson = await readJsonObject<{
     modelTopology: object;
     weightsManifest: { weights: TF.io.WeightsManifestEntry[] }[];
@@ -108,6 +131,7 @@ export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: s
     modelId,
     architecture,
     threshold: card.threshold,
+    detector,
     dimensions: outputShape[outputShape.length - 1] ?? 0,
     needsGrayPixels: architecture === 'seed',
     embed(faces) {

@@ -9,6 +9,7 @@ import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import sharp from 'sharp';
 import type { Embedder, FaceInput } from './embedders.js';
 import type { ModelServing } from './model-serving.js';
@@ -18,7 +19,8 @@ export interface EnrolStageDependencies {
   store: ObjectStore;
   serving: ModelServing;
   galleries: GalleryRepository;
-  faces(bytes: Buffer, which: 'all' | 'primary'): Promise<PhotoFacesResult>;
+  /** With the model's detector (Embedder.detector). */
+  faces(bytes: Buffer, which: 'all' | 'primary', detector: DetectorName): Promise<PhotoFacesResult>;
 }
 
 type EnrolResult = ResultOf<'enrol'>;
@@ -54,7 +56,7 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
         continue;
       }
       known.add(digest);
-      const found = await deps.faces(bytes, 'primary');
+      const found = await deps.faces(bytes, 'primary', embedder.detector);
       if (found.outcome !== 'faces') {
         report.push({ photo, outcome: found.outcome, reason: found.reason });
         continue;

@@ -5,6 +5,7 @@ import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/shared/datase
 import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import type * as TF from '@tensorflow/tfjs';
 import { baselineEmbedder, type Embedder, loadTrainedEmbedder } from './embedders.js';
 import { GalleryIndex } from './gallery-index.js';
@@ -17,6 +18,8 @@ export interface ServingDependencies {
   loadTensorflow(): Promise<{ tf: typeof TF }>;
   cacheModels: number;
   baselineThreshold: number;
+  /** The detector of faceapi-baseline (EXTRACT_DETECTOR); trained models use their card's. */
+  baselineDetector: DetectorName;
   /** Galleries with at least this many photos use the approximate index. */
   annMinPhotos: number;
 }
@@ -39,7 +42,8 @@ export class ModelServing {
 
   /** The model's embedder, loaded once; fails with PermanentJobError for an unknown or untrained model. */
   async embedder(modelId: string): Promise<Embedder> {
-    if (modelId === BASELINE_MODEL_ID) return baselineEmbedder(this.deps.baselineThreshold);
+    if (modelId === BASELINE_MODEL_ID)
+      return baselineEmbedder(this.deps.baselineThreshold, this.deps.baselineDetector);
     const cached = this.embedders.get(modelId);
     if (cached !== undefined) return cached;
     if ((await this.deps.models.get(modelId)) === undefined)

@@ -6,6 +6,7 @@ import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import type { ModelServing } from './model-serving.js';
 import { similarityScore, UNKNOWN_IDENTITY } from './scoring.js';
 
@@ -13,7 +14,8 @@ export interface PredictStageDependencies {
   store: ObjectStore;
   serving: ModelServing;
   /** Faces of a photo (detection, alignment, descriptor) on the detection threads. */
-  faces(bytes: Buffer, which: 'all' | 'primary'): Promise<PhotoFacesResult>;
+  /** With the model's detector (Embedder.detector). */
+  faces(bytes: Buffer, which: 'all' | 'primary', detector: DetectorName): Promise<PhotoFacesResult>;
 }
 
 type PredictResult = ResultOf<'predict'>;
@@ -33,8 +35,9 @@ export function createPredictStage(deps: PredictStageDependencies) {
     key: string,
     which: 'all' | 'primary',
     photo: number,
+    detector: DetectorName,
   ): Promise<PhotoFace[] | NonNullable<PredictResult['problem']>> {
-    const found = await deps.faces(await readUpload(deps.store, key), which);
+    const found = await deps.faces(await readUpload(deps.store, key), which, detector);
     if (found.outcome === 'faces') return found.faces;
     return { kind: found.outcome, photo, reason: found.reason };
   }
@@ -53,9 +56,9 @@ export function createPredictStage(deps: PredictStageDependencies) {
     if (payload.task === 'verify') {
       const [keyA, keyB] = payload.imageKeys;
       if (keyA === undefined || keyB === undefined) throw new PermanentJobError('verify needs two photos');
-      const a = await facesOf(keyA, 'primary', 0);
+      const a = await facesOf(keyA, 'primary', 0, embedder.detector);
       if (!Array.isArray(a)) return { ...base, problem: a };
-      const b = await facesOf(keyB, 'primary', 1);
+      const b = await facesOf(keyB, 'primary', 1, embedder.detector);
       if (!Array.isArray(b)) return { ...base, problem: b };
       const faces = [a[0], b[0]].filter((face): face is PhotoFace => face !== undefined);
       const [embeddingA, embeddingB] = embedder.embed(faces);
@@ -72,7 +75,7 @@ export function createPredictStage(deps: PredictStageDependencies) {
     }
 
     const key = payload.imageKeys[0] ?? '';
-    const faces = await facesOf(key, payload.faces, 0);
+    const faces = await facesOf(key, payload.faces, 0, embedder.detector);
     if (!Array.isArray(faces)) return { ...base, problem: faces };
     const embeddings = embedder.embed(faces);
     const gallery = await deps.serving.gallery(embedder);

@@ -2,6 +2,7 @@ import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
 import { extractionOptions } from '@faceshot/extractor/face-extraction';
 import { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { StageFactory } from '@faceshot/shared/runtime';
+import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createEnrolStage } from './enrol-stage.js';
 import { ModelServing } from './model-serving.js';
@@ -23,13 +24,15 @@ export const predictorStages: StageFactory = (runtime) => {
     loadTensorflow: loadTrainingTensorflow,
     cacheModels: config.predict.cacheModels,
     baselineThreshold: config.predict.baselineThreshold,
+    baselineDetector: config.extract.detector,
     annMinPhotos: config.predict.annMinPhotos,
   });
   runtime.closers.push(async () => {
     serving.clear();
     await pool.close();
   });
-  const faces = (bytes: Buffer, which: 'all' | 'primary') => pool.faces(bytes, which);
+  const faces = (bytes: Buffer, which: 'all' | 'primary', detector: DetectorName) =>
+    pool.faces(bytes, which, detector);
   return [
     {
       queue: 'predict',

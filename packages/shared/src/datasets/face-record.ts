@@ -18,7 +18,10 @@ export interface FaceRecord {
   eyeAngleDeg?: number;
   blur?: number;
   padded?: boolean;
+  /** The configured face detector (absent on records from before it was recorded: ssd). */
   detector?: string;
+  /** The detector that found the box (the configured one, or the Tiny detector's padded retry). */
+  foundBy?: string;
   extractedAt: string;
 }
 

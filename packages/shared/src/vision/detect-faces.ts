@@ -1,28 +1,19 @@
-// Face detection, 68 landmarks and the 128-d face-api descriptor for every face in an RGB image.
+// Every face in an RGB image: a detector finds the boxes (detectors.ts), face-api's nets give each
+// its 68 landmarks and 128-d descriptor (describe-faces.ts).
+import type * as FaceApi from '@vladmandic/face-api';
+import { type DescribedFace, describeFaces } from './describe-faces.js';
+import { loadDetector } from './detectors.js';
+import type { DetectorName } from './face-detector.js';
 import type { FaceEngine } from './face-engine.js';
 
-export type DetectorName = 'ssd' | 'tiny';
+export type { Box, DetectorName } from './face-detector.js';
+export type DetectedFace = DescribedFace;
 
 export interface RgbImage {
   /** width × height × 3 bytes, row-major RGB. */
   data: Buffer;
   width: number;
   height: number;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface DetectedFace {
-  box: Box;
-  score: number;
-  /** 68 points (iBUG 300-W order), image pixel coordinates. */
-  landmarks: [number, number][];
-  descriptor: number[];
 }
 
 export interface DetectOptions {
@@ -35,28 +26,11 @@ export async function detectFaces(
   image: RgbImage,
   options: DetectOptions,
 ): Promise<DetectedFace[]> {
-  const { faceapi } = engine;
-  const tensor = faceapi.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+  const detector = await loadDetector(engine, options.detector);
+  const tensor = engine.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
   try {
-    const detectorOptions =
-      options.detector === 'tiny'
-        ? new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: options.minConfidence })
-        : new faceapi.SsdMobilenetv1Options({ minConfidence: options.minConfidence, maxResults: 20 });
-    const results = await faceapi
-      .detectAllFaces(tensor as unknown as Parameters<typeof faceapi.detectAllFaces>[0], detectorOptions)
-      .withFaceLandmarks()
-      .withFaceDescriptors();
-    return results.map((result) => ({
-      box: {
-        x: result.detection.box.x,
-        y: result.detection.box.y,
-        width: result.detection.box.width,
-        height: result.detection.box.height,
-      },
-      score: result.detection.score,
-      landmarks: result.landmarks.positions.map((point) => [point.x, point.y] as [number, number]),
-      descriptor: Array.from(result.descriptor),
-    }));
+    const found = await detector.find(tensor, options.minConfidence);
+    return await describeFaces(engine, tensor as unknown as FaceApi.tf.Tensor3D, found);
   } finally {
     tensor.dispose();
   }

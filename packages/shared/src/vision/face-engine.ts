@@ -4,6 +4,7 @@
 // face-api and tfjs are CommonJS and must share one tfjs instance: both are loaded with require().
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
 import type * as FaceApi from '@vladmandic/face-api';
 
 const require = createRequire(import.meta.url);
@@ -14,6 +15,8 @@ export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorf
 
 export interface FaceEngine {
   faceapi: FaceApiModule;
+  /** face-api's tfjs instance (the one its nets run on), typed as the public package. */
+  tf: typeof TF;
   backend: BackendName;
   /** Why better backends were skipped, for the log. */
   skipped: string[];
@@ -53,9 +56,8 @@ async function tryBackend(name: BackendName): Promise<FaceApiModule> {
   }
 }
 
+/** The nets every detector shares; the detectors themselves load on first use (detectors.ts). */
 async function loadModels(faceapi: FaceApiModule): Promise<void> {
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
-  await faceapi.nets.tinyFaceDetector.loadFromDisk(FACE_API_MODEL_DIR);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_API_MODEL_DIR);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_API_MODEL_DIR);
 }
@@ -70,7 +72,7 @@ export function loadFaceEngine(order: readonly BackendName[] = BACKEND_ORDER): P
       try {
         const faceapi = await tryBackend(backend);
         await loadModels(faceapi);
-        return { faceapi, backend, skipped };
+        return { faceapi, tf: faceapi.tf as unknown as typeof TF, backend, skipped };
       } catch (error) {
         skipped.push(`${backend}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       }

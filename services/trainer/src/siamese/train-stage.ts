@@ -26,6 +26,7 @@ import {
   pairDistances,
   trainSiamese,
 } from './train-siamese.js';
+import { trainingDetector } from './training-detector.js';
 import { DESCRIPTOR_SIZE, transferHead } from './transfer-head.js';
 
 type Tf = typeof TF;
@@ -252,9 +253,15 @@ export function createTrainStage(deps: TrainStageDependencies) {
     await deps.store.put(storageKeys.modelFile(modelId, 'model.json'), modelJson, {
       contentType: 'application/json',
     });
+    const faceKeys = [...new Set(meta.pairs.flatMap((pair) => pair.slice(0, 2) as string[]))];
+    const { detector, counts: facesByDetector } = await trainingDetector(deps.store, faceKeys);
+    if (Object.keys(facesByDetector).length > 1)
+      context.log.warn({ facesByDetector, detector }, 'training faces were found by several detectors');
     const card = {
       modelId,
       architecture,
+      /** The face detector the predictor reads query photos with (the one that found these faces). */
+      detector,
       createdAt: new Date().toISOString(),
       backend,
       hyperparameters: hyper,

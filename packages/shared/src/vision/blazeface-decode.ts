@@ -1,0 +1,97 @@
+// BlazeFace's raw output → face boxes. Pure arithmetic on plain arrays (no tfjs), so it is tested
+// directly and serves any runtime that executes the same network.
+//
+// The network (256 × 256 input) predicts, for each of 896 anchors, a logit and 16 regressors: the box
+// centre's offset from its anchor (x, y), the box size (w, h) and six keypoints, all in input pixels.
+// Anchors: a 16 × 16 grid (stride 16) with 2 anchors per cell, then an 8 × 8 grid (stride 32) with 6.
+import type { Box } from './face-detector.js';
+
+export const BLAZEFACE_INPUT_SIZE = 256;
+const GRIDS = [
+  { stride: 16, perCell: 2 },
+  { stride: 32, perCell: 6 },
+] as const;
+/** Values per anchor in the decoded batch: the logit, then the 16 regressors. */
+export const BLAZEFACE_VALUES_PER_ANCHOR = 17;
+
+/** Anchor centres in input pixels, in the network's output order. */
+export function blazeFaceAnchors(inputSize = BLAZEFACE_INPUT_SIZE): [number, number][] {
+  const anchors: [number, number][] = [];
+  for (const { stride, perCell } of GRIDS) {
+    const cells = Math.ceil(inputSize / stride);
+    for (let row = 0; row < cells; row++) {
+      for (let column = 0; column < cells; column++) {
+        for (let n = 0; n < perCell; n++) anchors.push([stride * (column + 0.5), stride * (row + 0.5)]);
+      }
+    }
+  }
+  return anchors;
+}
+
+export interface ScoredBox {
+  box: Box;
+  score: number;
+}
+
+const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
+
+function intersectionOverUnion(a: Box, b: Box): number {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (width <= 0 || height <= 0) return 0;
+  const intersection = width * height;
+  return intersection / (a.width * a.height + b.width * b.height - intersection);
+}
+
+export interface DecodeOptions {
+  minConfidence: number;
+  maxFaces: number;
+  /** Boxes overlapping a better one by more than this (IoU) are the same face. */
+  iouThreshold: number;
+}
+
+/**
+ * Boxes (input pixels) above the confidence floor, best first, after greedy non-maximum suppression.
+ * `batch` holds anchors.length rows of BLAZEFACE_VALUES_PER_ANCHOR values.
+ */
+export function decodeBlazeFace(
+  batch: ArrayLike<number>,
+  anchors: readonly [number, number][],
+  options: DecodeOptions,
+): ScoredBox[] {
+  const candidates: ScoredBox[] = [];
+  anchors.forEach(([anchorX, anchorY], index) => {
+    const row = index * BLAZEFACE_VALUES_PER_ANCHOR;
+    const score = sigmoid(batch[row] ?? Number.NEGATIVE_INFINITY);
+    if (!(score >= options.minConfidence)) return;
+    const centreX = anchorX + (batch[row + 1] ?? 0);
+    const centreY = anchorY + (batch[row + 2] ?? 0);
+    const width = batch[row + 3] ?? 0;
+    const height = batch[row + 4] ?? 0;
+    if (!(width > 0 && height > 0)) return;
+    candidates.push({ box: { x: centreX - width / 2, y: centreY - height / 2, width, height }, score });
+  });
+  candidates.sort((a, b) => b.score - a.score);
+  const kept: ScoredBox[] = [];
+  for (const candidate of candidates) {
+    if (kept.length >= options.maxFaces) break;
+    if (kept.every((face) => intersectionOverUnion(face.box, candidate.box) <= options.iouThreshold))
+      kept.push(candidate);
+  }
+  return kept;
+}
+
+/**
+ * The square face-api's 68-landmark net is given: BlazeFace's box squared on its longer side, about
+ * its centre. (Human enlarges this box 1.4× for its face mesh; face-api's nets want the face itself:
+ * shrinking Human's box by 1.4 measured best, and that is this square.)
+ */
+export function landmarkSquare(box: Box): Box {
+  const side = Math.max(box.width, box.height);
+  return {
+    x: box.x + box.width / 2 - side / 2,
+    y: box.y + box.height / 2 - side / 2,
+    width: side,
+    height: side,
+  };
+}
