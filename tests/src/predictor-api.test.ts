@@ -34,7 +34,6 @@ async function send(
 
 const photo = (file: string) => openAsBlob(file);
 
-
 describe('identify, verify and galleries through the API (faceapi-baseline)', () => {
   let stack: ApiStack;
   // Three people with enough photos: enrol photo 0, query photo 1.

@@ -162,6 +162,12 @@ function completeOperation(
       operation.responses[status] = problemResponse(Number(status), context.limits);
     }
   }
+  for (const [status, response] of Object.entries(operation.responses)) {
+    // The generator's placeholder says nothing: name the status instead ("Created", "Accepted").
+    const described = response as { description?: string };
+    if (described.description === 'Default Response')
+      described.description = STATUS_CODES[Number(status)] ?? 'Success';
+  }
   operation.responses = Object.fromEntries(
     Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)),
   );
