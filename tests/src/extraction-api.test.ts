@@ -2,22 +2,15 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { AnswerOf } from '@faceshot/client/faceshot-client';
 import { extractorStages } from '@faceshot/extractor/stages';
 import sharp from 'sharp';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { photosOf } from './support/datasets.js';
 import { assertProblem, getJson, waitForJob } from './support/http.js';
 
-interface Face {
-  faceId: string;
-  identity: string;
-  status: string;
-  outcome: string;
-  reason?: string;
-  overridden: boolean;
-  imageUrl?: string;
-  grayUrl?: string;
-}
+/** One face as GET /v1/datasets/{id}/faces lists it (typed from the OpenAPI document). */
+type Face = AnswerOf<'listFaces'>['faces'][number];
 
 describe('extract and curate through the API', () => {
   let stack: ApiStack;

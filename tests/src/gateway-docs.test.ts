@@ -1,14 +1,18 @@
 // The OpenAPI document at /docs/json: a valid OpenAPI 3 document with the bearer scheme, and every
 // route the server has (seen through an onRoute hook) documented with its request and response schemas.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
 import type { RouteOptions } from 'fastify';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
 import { call, TEST_API_KEYS } from './support/gateway.js';
+import { OPENAPI_DOCUMENT } from './support/openapi-validator.js';
 
 interface Operation {
+  operationId?: string;
+  tags?: string[];
   parameters?: { in: string; name: string; required?: boolean }[];
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -79,6 +83,56 @@ describe('OpenAPI document', () => {
     const ui = await call(`${stack.baseUrl}/docs`);
     assert.equal(ui.status, 200);
     assert.match(ui.text, /swagger-ui/i);
+  });
+
+  it('is the committed packages/client/openapi.json, which the typed client is generated from', async () => {
+    const committed = JSON.parse(await readFile(OPENAPI_DOCUMENT, 'utf8')) as unknown;
+    assert.deepEqual(
+      document,
+      committed,
+      'the API serves another document than packages/client/openapi.json: run `npm run openapi` and commit it',
+    );
+  });
+
+  it('names every operation (unique operationId) and tags it with a declared tag', () => {
+    const ids = new Map<string, string>();
+    const declared = new Set(((document as { tags?: { name: string }[] }).tags ?? []).map((tag) => tag.name));
+    const problems: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const id = operation.operationId;
+        if (id === undefined || !/^[a-z][A-Za-z]+$/.test(id)) problems.push(`${where}: operationId ${id}`);
+        else if (ids.has(id)) problems.push(`${where}: operationId ${id} also names ${ids.get(id)}`);
+        else ids.set(id, where);
+        if (operation.tags?.length !== 1 || !declared.has(operation.tags[0] ?? ''))
+          problems.push(`${where}: tags ${JSON.stringify(operation.tags)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    for (const route of ['/docs', '/docs/json', '/admin/queues'])
+      assert.ok(document.paths[route]?.get, route);
+  });
+
+  it('describes the multipart uploads and leaves defaulted parameters optional', () => {
+    const form = (path: string) =>
+      document.paths[path]?.post?.requestBody?.content?.['multipart/form-data']?.schema as
+        | { properties: Record<string, unknown>; required: string[] }
+        | undefined;
+    assert.deepEqual(form('/v1/datasets/{id}/images')?.required, ['file']);
+    assert.deepEqual(form('/v1/models/{id}/identities')?.required, ['identity', 'photo']);
+    assert.deepEqual(form('/v1/models/{id}/identify')?.required, ['photo']);
+    assert.deepEqual(form('/v1/models/{id}/verify')?.required, ['a', 'b']);
+    const identify = document.paths['/v1/models/{id}/identify']?.post;
+    for (const name of ['topK', 'faces', 'threshold']) {
+      const parameter = identify?.parameters?.find((entry) => entry.name === name);
+      assert.equal(parameter?.required, false, `${name} is optional`);
+    }
+    for (const status of ['400', '413', '415', '422', '504'])
+      assert.ok(identify?.responses?.[status], status);
+    const create = document.paths['/v1/datasets']?.post;
+    for (const status of ['400', '413', '415', '503'])
+      assert.ok(create?.responses?.[status]?.content?.['application/problem+json'], status);
   });
 
   it('passes the official OpenAPI schema', async (t) => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { PipelineStatus } from '@faceshot/client/faceshot-client';
 import { downloaderStages } from '@faceshot/downloader/stages';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
@@ -16,10 +17,8 @@ import { type PhotoServer, startPhotoServer } from './support/photo-server.js';
 interface StreamEvent {
   event: string;
   id: number;
-  data: {
-    state: string;
-    stages: { name: string; state: string; jobs: { total: number; completed: number; failed: number } }[];
-  };
+  /** The pipeline's state, as GET /v1/pipelines/{id} answers it. */
+  data: PipelineStatus;
 }
 
 /** Reads an SSE response to its end (or `timeoutMs`), parsing every event. */

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { IdentifiedFace } from '@faceshot/client/faceshot-client';
 import { predictorStages } from '@faceshot/predictor/stages';
 import sharp from 'sharp';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
@@ -32,14 +33,6 @@ async function send(
 }
 
 const photo = (file: string) => openAsBlob(file);
-
-interface IdentifiedFace {
-  identity: string;
-  distance: number | null;
-  score: number;
-  box: { width: number };
-  matches: { identity: string; distance: number; score: number }[];
-}
 
 describe('identify, verify and galleries through the API (faceapi-baseline)', () => {
   let stack: ApiStack;

@@ -2,19 +2,13 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { UploadFileResult } from '@faceshot/client/faceshot-client';
 import sharp from 'sharp';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { photosOf } from './support/datasets.js';
 import { assertProblem, getJson, type JsonResponse } from './support/http.js';
 
-interface FileResult {
-  filename: string;
-  identity?: string;
-  outcome: string;
-  reason?: string;
-  key?: string;
-  duplicateOf?: string;
-}
+type FileResult = UploadFileResult;
 
 async function upload(baseUrl: string, datasetId: string, form: FormData): Promise<JsonResponse> {
   const response = await fetch(`${baseUrl}/v1/datasets/${datasetId}/images`, { method: 'POST', body: form });

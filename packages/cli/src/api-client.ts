@@ -1,4 +1,14 @@
-// The few HTTP calls the CLI makes, with problem+json errors turned into readable messages.
+// The CLI's access to the API: the generated typed client (@faceshot/client), with problem+json
+// errors and unreachable servers turned into readable messages.
+import {
+  ApiProblemError,
+  createFaceshotClient,
+  type Dataset,
+  dataOf,
+  type FaceshotClient,
+  multipartBody,
+  type UploadFileResult,
+} from '@faceshot/client/faceshot-client';
 
 export class ApiError extends Error {
   constructor(
@@ -10,104 +20,74 @@ export class ApiError extends Error {
   }
 }
 
-export interface DatasetRef {
-  id: string;
-  name: string;
-}
-
-export interface UploadFileResult {
-  filename: string;
-  identity?: string;
-  outcome: 'stored' | 'duplicate' | 'rejected';
-  duplicateOf?: string;
-  reason?: string;
-}
-
-async function parse<T>(response: Response, what: string): Promise<T> {
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) {
-    const detail =
-      typeof body === 'object' && body !== null && 'detail' in body
-        ? String(body.detail)
-        : text.slice(0, 200);
-    const hint =
-      response.status === 401
-        ? ' (give the key with FACESHOT_API_KEY or --api-key; `npm start` writes one to data/api-key)'
-        : '';
-    throw new ApiError(response.status, `${what}: HTTP ${response.status}: ${detail}${hint}`);
-  }
-  return body as T;
-}
+const KEY_HINT = ' (give the key with FACESHOT_API_KEY or --api-key; `npm start` writes one to data/api-key)';
 
 export class ApiClient {
+  /** Every operation of the API, typed from its OpenAPI document. */
+  readonly api: FaceshotClient;
+
   /** `apiKey`: sent as a bearer token on every request; undefined for an open API. */
   constructor(
     private readonly baseUrl: string,
-    private readonly apiKey?: string,
-  ) {}
-
-  private url(path: string): string {
-    return new URL(path, this.baseUrl).href;
+    apiKey?: string,
+  ) {
+    this.api = createFaceshotClient({ baseUrl, apiKey, fetch: (request) => this.send(request) });
   }
 
-  private async request(path: string, init: RequestInit, what: string): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.apiKey !== undefined) headers.set('authorization', `Bearer ${this.apiKey}`);
+  private async send(request: Request): Promise<Response> {
     try {
-      return await fetch(this.url(path), { ...init, headers });
+      return await fetch(request);
     } catch (error) {
       const cause =
         error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-      throw new ApiError(
-        0,
-        `${what}: cannot reach the API at ${this.baseUrl} (${cause}); is it running (npm start)?`,
-      );
+      throw new ApiError(0, `cannot reach the API at ${this.baseUrl} (${cause}); is it running (npm start)?`);
+    }
+  }
+
+  /**
+   * The data of a typed call (`client.api.GET(…)`), or ApiError with the status and the problem's
+   * detail; `what` names the step for the message.
+   */
+  async call<Data>(
+    what: string,
+    request: Promise<{ data?: Data; error?: unknown; response: Response }>,
+  ): Promise<Data> {
+    try {
+      return dataOf(await request, what);
+    } catch (error) {
+      if (error instanceof ApiProblemError) {
+        throw new ApiError(error.status, `${error.message}${error.status === 401 ? KEY_HINT : ''}`);
+      }
+      if (error instanceof ApiError) throw new ApiError(error.status, `${what}: ${error.message}`);
+      throw error;
     }
   }
 
   /** The dataset with this name, created if there is none. */
-  async datasetNamed(name: string): Promise<DatasetRef & { created: boolean }> {
-    const found = await parse<{ datasets: DatasetRef[] }>(
-      await this.request(`/v1/datasets?name=${encodeURIComponent(name)}`, {}, 'looking up the dataset'),
+  async datasetNamed(name: string): Promise<Dataset & { created: boolean }> {
+    const found = await this.call(
       'looking up the dataset',
+      this.api.GET('/v1/datasets', { params: { query: { name } } }),
     );
     const existing = found.datasets[0];
     if (existing !== undefined) return { ...existing, created: false };
-    const created = await parse<DatasetRef>(
-      await this.request(
-        '/v1/datasets',
-        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
-        'creating the dataset',
-      ),
+    const created = await this.call(
       'creating the dataset',
+      this.api.POST('/v1/datasets', { body: { name } }),
     );
     return { ...created, created: true };
   }
 
-  /** Any route: the parsed JSON answer, or ApiError with the problem's detail. */
-  async json<T>(path: string, init: RequestInit, what: string): Promise<T> {
-    return parse<T>(await this.request(path, init, what), what);
-  }
-
-  /** The raw response of a streaming route (Server-Sent Events), after checking its status. */
-  async stream(path: string, what: string, signal?: AbortSignal): Promise<Response> {
-    const response = await this.request(path, signal === undefined ? {} : { signal }, what);
-    if (!response.ok) await parse<unknown>(response, what);
-    return response;
-  }
-
-  async uploadImages(datasetId: string, form: FormData): Promise<UploadFileResult[]> {
-    const response = await this.request(
-      `/v1/datasets/${encodeURIComponent(datasetId)}/images`,
-      { method: 'POST', body: form },
+  /** Uploads photos; each File's name is "<identity>/<file>". One result per file, in order. */
+  async uploadImages(datasetId: string, files: File[]): Promise<UploadFileResult[]> {
+    const answer = await this.call(
       'uploading photos',
+      this.api.POST('/v1/datasets/{id}/images', {
+        params: { path: { id: datasetId } },
+        body: { file: files },
+        bodySerializer: multipartBody,
+      }),
     );
-    return (await parse<{ files: UploadFileResult[] }>(response, 'uploading photos')).files;
+    return answer.files;
   }
 }

@@ -6,8 +6,9 @@ import { openAsBlob } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { multipartBody } from '@faceshot/client/faceshot-client';
 import { ApiClient, ApiError } from './api-client.js';
-import { followPipeline, type PipelineState } from './demo/pipeline-progress.js';
+import { followPipeline } from './demo/pipeline-progress.js';
 import { SEED_PEOPLE } from './demo/seed-people.js';
 import { startSystem } from './demo/system-process.js';
 import { findPhotos, formatReport, importDirectory } from './import-command.js';
@@ -47,19 +48,17 @@ interface Card {
   timings?: { totalSeconds: number; epochs: number };
 }
 
-interface Identified {
-  faces: { identity: string; distance: number | null; score: number; box: Record<string, number> }[];
-}
-
 async function identifyWithBoth(client: ApiClient, models: string[], photo: string): Promise<void> {
   for (const modelId of models) {
-    const form = new FormData();
-    form.append('photo', await openAsBlob(photo), path.basename(photo));
+    const photoFile = new File([await openAsBlob(photo)], path.basename(photo));
     const answer = await client
-      .json<Identified>(
-        `/v1/models/${modelId}/identify?topK=3`,
-        { method: 'POST', body: form },
+      .call(
         'identifying',
+        client.api.POST('/v1/models/{id}/identify', {
+          params: { path: { id: modelId }, query: { topK: 3 } },
+          body: { photo: photoFile },
+          bodySerializer: multipartBody,
+        }),
       )
       .catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 422) return { faces: [] };
@@ -150,17 +149,11 @@ async function main(argv: string[]): Promise<number> {
     say(
       `[${elapsed()}] starting the pipeline: ${download ? 'download → ' : ''}extract → curate → pairs → train → enrol`,
     );
-    const created = await client.json<PipelineState>(
-      '/v1/pipelines',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          datasetId,
-          options: { architecture: 'transfer', ...(download ? { download } : {}) },
-        }),
-      },
+    const created = await client.call(
       'starting the pipeline',
+      client.api.POST('/v1/pipelines', {
+        body: { datasetId, options: { architecture: 'transfer', ...(download ? { download } : {}) } },
+      }),
     );
     const final = await followPipeline(client, created.id, out);
     if (final.state !== 'completed') {
@@ -170,12 +163,13 @@ async function main(argv: string[]): Promise<number> {
     }
     say(`[${elapsed()}] pipeline completed; model ${final.modelId}`);
 
-    const model = await client.json<{ card: Card; galleryIdentities: number }>(
-      `/v1/models/${final.modelId}`,
-      {},
+    const model = await client.call(
       'reading the model',
+      client.api.GET('/v1/models/{id}', { params: { path: { id: final.modelId } } }),
     );
-    const card = model.card;
+    // The card is documented as a free-form object so far; these are the fields the trainer writes.
+    const card = model.card as Card | undefined;
+    if (card === undefined) throw new Error(`model ${final.modelId} has no card`);
     say('\nmodel card');
     say(`  architecture        ${card.architecture}`);
     say(
@@ -191,21 +185,18 @@ async function main(argv: string[]): Promise<number> {
 
     if (heldBack.length > 0) {
       // For comparison, the pretrained baseline gets the same people: one reference photo each.
-      const enrol = await client.json<{ jobId: string }>(
-        '/v1/models/faceapi-baseline/identities/from-dataset',
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ datasetId, photosPerIdentity: 1 }),
-        },
+      const enrol = await client.call(
         'enrolling the dataset in faceapi-baseline',
+        client.api.POST('/v1/models/{id}/identities/from-dataset', {
+          params: { path: { id: 'faceapi-baseline' } },
+          body: { datasetId, photosPerIdentity: 1 },
+        }),
       );
       for (let state = ''; state !== 'completed'; ) {
         await new Promise((resolve) => setTimeout(resolve, 500));
-        const job = await client.json<{ state: string; failedReason?: string }>(
-          `/v1/jobs/enrol/${enrol.jobId}`,
-          {},
+        const job = await client.call(
           'enrolling',
+          client.api.GET('/v1/jobs/{queue}/{id}', { params: { path: { queue: 'enrol', id: enrol.jobId } } }),
         );
         if (job.state === 'failed') throw new Error(`enrolling faceapi-baseline failed: ${job.failedReason}`);
         state = job.state;

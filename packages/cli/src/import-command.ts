@@ -3,7 +3,8 @@
 import { type Dirent, openAsBlob } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ApiClient, UploadFileResult } from './api-client.js';
+import type { UploadFileResult } from '@faceshot/client/faceshot-client';
+import type { ApiClient } from './api-client.js';
 import { ProgressBar } from './progress-bar.js';
 
 export interface PhotoFile {
@@ -106,11 +107,11 @@ export async function importDirectory(
   let done = 0;
   bar.update(0);
   for (const batch of batchesOf(photos, 16, 8 * 1024 * 1024)) {
-    const form = new FormData();
     // The part's file name carries the identity: "<identity>/<file>".
+    const files: File[] = [];
     for (const photo of batch)
-      form.append('file', await openAsBlob(photo.path), `${photo.identity}/${photo.name}`);
-    const results: UploadFileResult[] = await client.uploadImages(dataset.id, form);
+      files.push(new File([await openAsBlob(photo.path)], `${photo.identity}/${photo.name}`));
+    const results: UploadFileResult[] = await client.uploadImages(dataset.id, files);
     for (const [index, result] of results.entries()) {
       const photo = batch[index];
       if (photo === undefined) continue;

@@ -147,7 +147,7 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
   const isPublic = publicRoutes(deps.gateway);
   const metrics = new Registry();
   registerMetricsHooks(app, metrics);
-  await registerOpenApi(app, deps.gateway, isPublic);
+  await registerOpenApi(app, deps.gateway, isPublic, deps.limits);
   await registerCors(app, deps.gateway.corsOrigins);
   if (deps.gateway.auth === 'keys') registerAuth(app, new ApiKeyring(deps.gateway.keys), isPublic);
   await registerRateLimit(app, {

@@ -2,6 +2,17 @@
 // identify), plus the environment of a stack of role processes and checks of what landed in storage.
 import { openAsBlob } from 'node:fs';
 import path from 'node:path';
+import {
+  createFaceshotClient,
+  dataOf,
+  type FaceshotClient,
+  type IdentifiedFace,
+  type JobStatus,
+  multipartBody,
+  type PipelineRequest,
+  type PipelineStatus,
+  type StageStatus,
+} from '@faceshot/client/faceshot-client';
 import type { S3StorageConfig } from '@faceshot/shared/config';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import { identitiesOf, photosOf } from './datasets.js';
@@ -18,42 +29,8 @@ export interface StoredPhoto extends Photo {
   key: string;
 }
 
-export interface StageStatus {
-  name: string;
-  state: string;
-  progress: number | Record<string, unknown>;
-  jobs: { total: number; completed: number; failed: number };
-  jobIds: string[];
-  failedReason?: string;
-  result?: Record<string, unknown>;
-}
-
-export interface PipelineStatus {
-  id: string;
-  datasetId: string;
-  modelId: string;
-  state: 'running' | 'completed' | 'failed' | 'cancelled';
-  failedReason?: string;
-  stages: StageStatus[];
-}
-
-export interface JobStatus {
-  id: string;
-  queue: string;
-  state: string;
-  progress: number | Record<string, unknown>;
-  attempts: number;
-  maxAttempts: number;
-  result?: unknown;
-  failedReason?: string;
-}
-
-export interface IdentifiedFace {
-  identity: string;
-  distance: number | null;
-  score: number;
-  matches: { identity: string; distance: number; score: number }[];
-}
+// The API's answers are typed by the generated client (packages/client), from the OpenAPI document.
+export type { IdentifiedFace, JobStatus, PipelineStatus, StageStatus };
 
 export interface ApiAnswer {
   status: number;
@@ -110,12 +87,17 @@ export function describePipeline(status: PipelineStatus): string {
 }
 
 export class E2eClient {
+  /** The generated client, with the bearer key. */
+  readonly api: FaceshotClient;
+
   constructor(
     readonly baseUrl: string,
     readonly key: string,
-  ) {}
+  ) {
+    this.api = createFaceshotClient({ baseUrl, apiKey: key });
+  }
 
-  /** One request with the bearer key; the body is parsed when it is JSON. */
+  /** Any request (for answers a test checks by status), with the bearer key; JSON bodies parsed. */
   async request(
     method: string,
     route: string,
@@ -155,7 +137,7 @@ export class E2eClient {
   }
 
   async createDataset(name: string): Promise<string> {
-    return String((await this.expect(201, 'POST', '/v1/datasets', { json: { name } })).id);
+    return dataOf(await this.api.POST('/v1/datasets', { body: { name } }), `creating ${name}`).id;
   }
 
   /** Multipart uploads, `batch` files per request, each part named "<identity>/<file>"; all must be stored. */
@@ -163,12 +145,20 @@ export class E2eClient {
     const stored: StoredPhoto[] = [];
     for (let start = 0; start < photos.length; start += batch) {
       const slice = photos.slice(start, start + batch);
-      const form = new FormData();
+      const files: File[] = [];
       for (const photo of slice)
-        form.append('file', await openAsBlob(photo.file), `${photo.identity}/${path.basename(photo.file)}`);
-      const body = await this.expect(200, 'POST', `/v1/datasets/${datasetId}/images`, { form });
-      const files = body.files as { outcome: string; sha256?: string; key?: string; reason?: string }[];
-      for (const [index, file] of files.entries()) {
+        files.push(
+          new File([await openAsBlob(photo.file)], `${photo.identity}/${path.basename(photo.file)}`),
+        );
+      const answer = dataOf(
+        await this.api.POST('/v1/datasets/{id}/images', {
+          params: { path: { id: datasetId } },
+          body: { file: files },
+          bodySerializer: multipartBody,
+        }),
+        `uploading to ${datasetId}`,
+      );
+      for (const [index, file] of answer.files.entries()) {
         const photo = slice[index] as Photo;
         if (file.outcome !== 'stored' || file.sha256 === undefined || file.key === undefined)
           throw new Error(`${photo.file} was not stored: ${JSON.stringify(file)}`);
@@ -178,14 +168,18 @@ export class E2eClient {
     return stored;
   }
 
-  async startPipeline(datasetId: string, options: Record<string, unknown>): Promise<PipelineStatus> {
-    return (await this.expect(202, 'POST', '/v1/pipelines', {
-      json: { datasetId, options },
-    })) as unknown as PipelineStatus;
+  async startPipeline(
+    datasetId: string,
+    options: NonNullable<PipelineRequest['options']>,
+  ): Promise<PipelineStatus> {
+    return dataOf(
+      await this.api.POST('/v1/pipelines', { body: { datasetId, options } }),
+      'starting a pipeline',
+    );
   }
 
   async pipeline(id: string): Promise<PipelineStatus> {
-    return (await this.expect(200, 'GET', `/v1/pipelines/${id}`)) as unknown as PipelineStatus;
+    return dataOf(await this.api.GET('/v1/pipelines/{id}', { params: { path: { id } } }), `pipeline ${id}`);
   }
 
   /**
@@ -202,17 +196,21 @@ export class E2eClient {
     let last: PipelineStatus | undefined;
     while (Date.now() < deadline) {
       try {
-        const answer = await this.request('GET', `/v1/pipelines/${id}`, undefined, 15_000);
-        if (answer.status === 200) {
-          last = answer.body as unknown as PipelineStatus;
+        const answer = await this.api.GET('/v1/pipelines/{id}', {
+          params: { path: { id } },
+          signal: AbortSignal.timeout(15_000),
+        });
+        const status = answer.response.status;
+        if (answer.data !== undefined) {
+          last = answer.data;
           options.onStatus?.(last);
           if (last.state !== 'running')
             return { status: last, unavailable, ...(lastError ? { lastError } : {}) };
-        } else if (answer.status >= 500 || answer.status === 429) {
+        } else if (status >= 500 || status === 429) {
           unavailable += 1;
-          lastError = `${answer.status} ${answer.text.slice(0, 300)}`;
+          lastError = `${status} ${JSON.stringify(answer.error).slice(0, 300)}`;
         } else {
-          throw new Error(`GET /v1/pipelines/${id}: ${answer.status} ${answer.text}`);
+          throw new Error(`GET /v1/pipelines/${id}: ${status} ${JSON.stringify(answer.error)}`);
         }
       } catch (error) {
         if (error instanceof Error && error.message.startsWith('GET /v1/pipelines')) throw error;
@@ -229,11 +227,9 @@ export class E2eClient {
 
   /** A job's status, or undefined when the API does not know it (404). */
   async job(queue: string, id: string): Promise<JobStatus | undefined> {
-    const answer = await this.request('GET', `/v1/jobs/${queue}/${encodeURIComponent(id)}`);
-    if (answer.status === 404) return undefined;
-    if (answer.status !== 200)
-      throw new Error(`GET /v1/jobs/${queue}/${id}: ${answer.status} ${answer.text}`);
-    return answer.body as unknown as JobStatus;
+    const answer = await this.api.GET('/v1/jobs/{queue}/{id}', { params: { path: { queue, id } } });
+    if (answer.response.status === 404) return undefined;
+    return dataOf(answer, `GET /v1/jobs/${queue}/${id}`);
   }
 
   /** The extract jobs a pipeline's curate job added (ids follow from the curate job's id). */
@@ -249,12 +245,12 @@ export class E2eClient {
 
   /** The primary face of a photo against a model's gallery, best `topK` matches. */
   async identify(modelId: string, file: string, topK = 3): Promise<IdentifiedFace | undefined> {
-    const form = new FormData();
-    form.append('photo', await openAsBlob(file), path.basename(file));
-    const body = await this.expect(200, 'POST', `/v1/models/${modelId}/identify?topK=${topK}&faces=primary`, {
-      form,
+    const answer = await this.api.POST('/v1/models/{id}/identify', {
+      params: { path: { id: modelId }, query: { topK, faces: 'primary' } },
+      body: { photo: new File([await openAsBlob(file)], path.basename(file)) },
+      bodySerializer: multipartBody,
     });
-    return (body.faces as IdentifiedFace[])[0];
+    return dataOf(answer, `identifying ${file} with ${modelId}`).faces[0];
   }
 }
 

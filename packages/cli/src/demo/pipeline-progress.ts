@@ -1,22 +1,9 @@
 // Follows a pipeline's Server-Sent Events and prints its progress: one line per stage change (and a
 // live line on a terminal), until the stream's `end` event.
+import type { PipelineStatus, StageStatus } from '@faceshot/client/faceshot-client';
 import type { ApiClient } from '../api-client.js';
 
-export interface PipelineState {
-  id: string;
-  modelId: string;
-  datasetId: string;
-  state: string;
-  failedReason?: string;
-  stages: {
-    name: string;
-    state: string;
-    progress: number | Record<string, unknown>;
-    jobs: { total: number; completed: number; failed: number };
-  }[];
-}
-
-function describeStage(stage: PipelineState['stages'][number]): string {
+function describeStage(stage: StageStatus): string {
   const { total, completed, failed } = stage.jobs;
   const counts = total > 1 ? ` ${completed + failed}/${total}${failed > 0 ? ` (${failed} failed)` : ''}` : '';
   const progress = stage.progress;
@@ -34,16 +21,16 @@ export async function followPipeline(
   client: ApiClient,
   id: string,
   out: NodeJS.WriteStream,
-): Promise<PipelineState> {
-  const response = await client.stream(
-    `/v1/pipelines/${encodeURIComponent(id)}/events`,
+): Promise<PipelineStatus> {
+  const stream = await client.call(
     'following the pipeline',
+    client.api.GET('/v1/pipelines/{id}/events', { params: { path: { id } }, parseAs: 'stream' }),
   );
   const decoder = new TextDecoder();
   let buffer = '';
-  let last: PipelineState | undefined;
+  let last: PipelineStatus | undefined;
   const printed = new Map<string, string>();
-  for await (const chunk of response.body ?? []) {
+  for await (const chunk of stream ?? []) {
     buffer += decoder.decode(chunk as Uint8Array, { stream: true });
     for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
       const lines = buffer.slice(0, end).split('\n');
@@ -51,7 +38,8 @@ export async function followPipeline(
       const data = lines.find((line) => line.startsWith('data: '));
       const event = lines.find((line) => line.startsWith('event: '))?.slice(7);
       if (data === undefined || (event !== 'progress' && event !== 'end')) continue;
-      last = JSON.parse(data.slice(6)) as PipelineState;
+      // Each event's data is the pipeline's state, as GET /v1/pipelines/{id} answers it.
+      last = JSON.parse(data.slice(6)) as PipelineStatus;
       for (const stage of last.stages) {
         const text = describeStage(stage);
         // On a terminal every change; in a log a state change, every 10% of a stage's jobs, every epoch.

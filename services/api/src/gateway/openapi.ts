@@ -2,13 +2,13 @@
 // (the JSON at /docs/json). OpenAPI 3.1, because its schemas are plain JSON Schema: TypeBox's `const`,
 // `patternProperties` and numeric `exclusiveMinimum` are not valid OpenAPI 3.0.
 import { STATUS_CODES } from 'node:http';
-import type { GatewayConfig } from '@faceshot/shared/config';
-import swagger from '@fastify/swagger';
+import type { GatewayConfig, Limits } from '@faceshot/shared/config';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifySchema } from 'fastify';
 import type { ApiInstance } from '../app.js';
-import { ProblemSchema } from '../problem.js';
 import type { PublicRoutes } from './auth.js';
+import { completeDocument, type OpenApiObject } from './openapi-document.js';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -19,8 +19,6 @@ identification. Long work runs as jobs; poll \`/v1/jobs/{queue}/{id}\`. Errors a
 Send an API key as \`Authorization: Bearer <key>\`. Read keys may GET and HEAD; write keys may do \
 anything under /v1; admin keys may also use /admin. /healthz, /readyz, /docs, the web page (/ and \
 /ui/*) and (unless METRICS_PUBLIC=false) /metrics need no key.`;
-
-const gatewayProblems = { 401: ProblemSchema, 403: ProblemSchema, 429: ProblemSchema };
 
 /** Error responses are sent as application/problem+json (problem.ts); say so, with the status's name. */
 function asProblemJson(responses: Record<string, unknown>): Record<string, unknown> {
@@ -42,6 +40,7 @@ export async function registerOpenApi(
   app: ApiInstance,
   gateway: GatewayConfig,
   isPublic: PublicRoutes,
+  limits: Limits,
 ): Promise<void> {
   const keys = gateway.auth === 'keys';
   await app.register(swagger, {
@@ -59,12 +58,11 @@ export async function registerOpenApi(
       },
       ...(keys ? { security: [{ apiKey: [] }] } : {}),
     },
-    // Public routes need no key; every other route can also answer 401, 403 and 429. Only the
-    // document changes: the routes keep their own schemas.
+    // Public routes need no key; errors are problem+json. Only the document changes: the routes keep
+    // their own schemas.
     transform: ({ schema, url }) => {
       if (schema === undefined || schema === null) return { schema, url };
-      const own = (schema.response ?? {}) as Record<string, unknown>;
-      const response = keys && !isPublic(url) ? { ...gatewayProblems, ...own } : own;
+      const response = (schema.response ?? {}) as Record<string, unknown>;
       return {
         schema: {
           ...schema,
@@ -74,6 +72,15 @@ export async function registerOpenApi(
         url,
       };
     },
+    // Then what the route schemas cannot say: see openapi-document.ts.
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? (completeDocument(document.openapiObject as OpenApiObject, {
+            limits,
+            keys,
+            isPublic,
+          }) as ReturnType<SwaggerTransformObject>)
+        : document.swaggerObject,
   });
 }
 
