@@ -187,12 +187,20 @@ export function createTrainStage(deps: TrainStageDependencies) {
 
     // Flat figures of the trained model (lists, dashboards, the job's result).
     const metrics: Record<string, number> = {};
-    for (const protocol of [protocols.unseenPeople, protocols.heldOutPhotos]) {
-      for (const metric of protocol.metrics) {
-        const value = metric.trained.value;
-        if (value !== null) metrics[`${protocol.protocol}.${metric.metric}`] = value;
-      }
+    const flat: [keyof ModelCard['protocols'], string, string][] = [
+      ['unseenPeople', 'oneShot5Way', 'oneShot5Way'],
+      ['unseenPeople', 'oneShotAllWay', 'oneShotAllWay'],
+      ['unseenPeople', 'auc', 'testAuc'],
+      ['unseenPeople', 'tarAtFar', 'testTarAtFar'],
+      ['heldOutPhotos', 'top1', 'heldOutTop1'],
+      ['heldOutPhotos', 'tarAtFar', 'heldOutTarAtFar'],
+    ];
+    for (const [protocol, metric, name] of flat) {
+      const value = protocols[protocol].metrics.find((entry) => entry.metric === metric)?.trained.value;
+      if (value !== null && value !== undefined && Number.isFinite(value)) metrics[name] = value;
     }
+    metrics.unseenPeople = protocols.unseenPeople.people;
+    metrics.heldOutPeople = protocols.heldOutPhotos.people;
 
     const { modelJson, weightsBin } = layersModelFiles(await modelArtifacts(tf, model));
     await deps.store.put(storageKeys.modelFile(modelId, 'weights.bin'), weightsBin, {
