@@ -103,7 +103,15 @@ it('scores faceapi-baseline beside a trained model: the table, every metric in r
   assert.equal(code, 0, stderr);
   const total = PEOPLE * PHOTOS_EACH;
   assert.match(stderr, new RegExp(`${total}/${total} \\(100%\\)`), 'progress on stderr');
-  for (const row of ['face-detection rate', 'ROC AUC', 'accuracy at threshold', 'EER', 'one-shot 5-way'])
+  for (const row of [
+    'face-detection rate',
+    '\\(a\\) ROC AUC',
+    'accuracy at threshold',
+    'EER',
+    '\\(a\\) one-shot 5-way',
+    '\\(a\\) open-set TAR at FAR 1%',
+    '\\(b\\) top-1, held-out photos \\(12 of 6 people\\)',
+  ])
     assert.match(stdout, new RegExp(`^${row}\\s+\\S`, 'm'), `table row "${row}"`);
   assert.match(
     stdout,
@@ -155,6 +163,14 @@ it('scores faceapi-baseline beside a trained model: the table, every metric in r
   assert.equal(trained.architecture, 'transfer');
   assert.deepEqual(trained.verification, model.verification);
   assert.deepEqual(trained.identification, model.identification);
+  // Protocol (b): 2 of each person's 4 photos held out (at most half), the other 2 the gallery.
+  const heldOut = model.protocols.heldOutPhotos;
+  assert.ok(heldOut !== null);
+  assert.equal(heldOut.probes + heldOut.missed, PEOPLE * 2);
+  assert.equal(heldOut.source, 'seeded choice');
+  assert.ok(inUnitRange(heldOut.top1) && (heldOut.top1 ?? 0) > 0.7, `held-out top-1 ${heldOut.top1}`);
+  assert.ok(inUnitRange(model.protocols.unseenPeople.tarAtFar));
+  assert.deepEqual(trained.protocols, model.protocols);
 
   const png = await sharp(fs.readFileSync(roc)).metadata();
   assert.equal(png.format, 'png');

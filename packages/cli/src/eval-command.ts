@@ -5,15 +5,22 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
 import { extractionOptions } from '@faceshot/extractor/face-extraction';
-import { baselineEmbedder, type Embedder, loadTrainedEmbedder } from '@faceshot/predictor/embedders';
+import {
+  baselineEmbedder,
+  type Embedder,
+  loadTrainedEmbedder,
+  readServingCard,
+} from '@faceshot/predictor/embedders';
 import type { Config, StorageConfig } from '@faceshot/shared/config';
+import type { ServingCard } from '@faceshot/shared/datasets/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import { createObjectStore } from '@faceshot/shared/storage/create-object-store';
 import { InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { extractFaces } from './eval-faces.js';
-import { evaluateModel } from './eval-metrics.js';
+import { embedAll, evaluateModel } from './eval-metrics.js';
+import { planHeldOut, protocolFigures, trainedPeople } from './eval-protocols.js';
 import { verificationPairs } from './eval-pairs.js';
 import { type EvalReport, formatTable } from './eval-report.js';
 import { findPhotos } from './import-command.js';
@@ -26,6 +33,10 @@ export interface EvalArguments {
   out: string | undefined;
   roc: string | undefined;
   seed: string | undefined;
+  /** The false-accept rate for TAR (default 0.01). */
+  far?: string | undefined;
+  /** Photos per person held out for protocol (b) when no model card lists them (default 5). */
+  heldOut?: string | undefined;
   /** Positionals after "eval": none are expected. */
   extra: readonly string[];
 }
@@ -38,6 +49,8 @@ export const PAIR_CAP = 20_000;
 /** One-shot identification trials per gallery size. */
 export const TRIALS = 1_000;
 const DEFAULT_SEED = 1;
+const DEFAULT_FAR = 0.01;
+const DEFAULT_HELD_OUT = 5;
 
 function describeStorage(storage: StorageConfig): string {
   return storage.kind === 'fs'
@@ -51,6 +64,21 @@ function parseSeed(raw: string | undefined): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new EvalUsageError(`--seed must be an integer from 0 to 4294967295 (got "${raw}")`);
   return seed;
+}
+
+function parseRate(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_FAR;
+  const rate = Number(raw);
+  if (!(rate > 0 && rate < 1)) throw new EvalUsageError(`--far must be a rate between 0 and 1 (got "${raw}")`);
+  return rate;
+}
+
+function parseHeldOut(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_HELD_OUT;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 0 || count > 1000)
+    throw new EvalUsageError(`--held-out must be an integer from 0 to 1000 (got "${raw}")`);
+  return count;
 }
 
 /** Creates the output's folder now, so a bad path fails before minutes of extraction, not after. */
@@ -88,16 +116,18 @@ async function loadEmbedders(
   ids: readonly string[],
   store: ObjectStore,
   config: Config,
-): Promise<Embedder[]> {
+): Promise<{ embedders: Embedder[]; cards: ServingCard[] }> {
   const trained = ids.filter((id) => id !== BASELINE_MODEL_ID);
   for (const id of trained) await assertTrained(id, store, config.storage);
+  const cards: ServingCard[] = [];
+  for (const id of trained) cards.push(await readServingCard(store, id));
   const embedders: Embedder[] = [];
   for (const id of ids) {
     if (id === BASELINE_MODEL_ID) embedders.push(baselineEmbedder(config.predict.baselineThreshold));
     // TensorFlow.js (seconds to start) is loaded once, and only when a trained model needs it.
     else embedders.push(await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id));
   }
-  return embedders;
+  return { embedders, cards };
 }
 
 export async function runEvaluation(
@@ -110,6 +140,8 @@ export async function runEvaluation(
   if (args.dir === undefined)
     throw new EvalUsageError('--dir <folder of <identity>/<photo> files> is required');
   const seed = parseSeed(args.seed);
+  const targetFar = parseRate(args.far);
+  const heldOutPerPerson = parseHeldOut(args.heldOut);
   const dir = path.resolve(args.dir);
   const isFolder = await fs.stat(dir).then(
     (stat) => stat.isDirectory(),
@@ -123,7 +155,7 @@ export async function runEvaluation(
     );
   const outFile = await prepareOutput('--out', args.out);
   const rocFile = await prepareOutput('--roc', args.roc);
-  const embedders = await loadEmbedders(
+  const { embedders, cards } = await loadEmbedders(
     [...new Set(args.models.length === 0 ? [BASELINE_MODEL_ID] : args.models)],
     createObjectStore(config.storage),
     config,
@@ -150,8 +182,13 @@ export async function runEvaluation(
 
   const evaluating = performance.now();
   const { faces } = extracted;
+  // Protocol (a) only on people no evaluated model trained on; protocol (b) on held-out photos.
+  const trained = trainedPeople(cards);
+  const unseen = faces.flatMap((face, index) => (trained.has(face.identity) ? [] : [index]));
+  const unseenFaces = unseen.map((index) => faces[index] as (typeof faces)[number]);
+  const plan = planHeldOut(faces, extracted.noFaceSha256, cards, heldOutPerPerson, seed);
   const pairs = verificationPairs(
-    faces.map((face) => face.identity),
+    unseenFaces.map((face) => face.identity),
     PAIR_CAP,
     seed,
   );
@@ -161,15 +198,40 @@ export async function runEvaluation(
   for (const face of faces) faceCounts.set(face.identity, (faceCounts.get(face.identity) ?? 0) + 1);
   const models = embedders.map((embedder) => {
     stderr.write(`scoring ${embedder.modelId}\n`);
-    const evaluation = evaluateModel(embedder, faces, pairs, { trials: TRIALS, seed });
+    const evaluation = evaluateModel(embedder, unseenFaces, pairs, { trials: TRIALS, seed });
+    const embeddings = embedAll(embedder, faces);
+    const figures = protocolFigures(embeddings, faces, unseen, plan, { targetFar, seed });
     embedder.dispose();
-    return { ...evaluation, faceDetectionRate };
+    return {
+      ...evaluation,
+      faceDetectionRate,
+      protocols: {
+        unseenPeople: {
+          people: new Set(unseenFaces.map((face) => face.identity)).size,
+          tarAtFar: figures.unseenTarAtFar,
+        },
+        heldOutPhotos:
+          figures.heldOut === null
+            ? null
+            : {
+                people: figures.heldOut.people,
+                probes: figures.heldOut.probes,
+                missed: figures.heldOut.missed,
+                galleryPhotos: figures.heldOut.galleryPhotos,
+                top1: Number.isFinite(figures.heldOut.top1) ? figures.heldOut.top1 : null,
+                tarAtFar: Number.isFinite(figures.heldOut.tarAtFar) ? figures.heldOut.tarAtFar : null,
+                source: plan.source,
+              },
+      },
+    };
   });
 
   const report: EvalReport = {
     dir,
     createdAt: new Date().toISOString(),
     seed,
+    targetFar,
+    trainedPeopleLeftOut: [...trained].filter((identity) => faceCounts.has(identity)).length,
     detector: config.extract.detector,
     backend,
     photos: {

@@ -127,6 +127,9 @@ export const ModelCardSchema = Type.Object(
           baseline: Type.Optional(Type.Record(Type.String(), Nullable(Type.Number()))),
           trained: Type.Optional(Type.Record(Type.String(), Nullable(Type.Number()))),
           bestEpoch: Type.Optional(Type.Integer({ minimum: 0 })),
+          /** With cross-validation: the best epoch of each fold. */
+          foldBestEpochs: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
+          measuredOn: Type.Optional(Type.String()),
         },
         { additionalProperties: true },
       ),
@@ -160,6 +163,21 @@ export const ModelCardSchema = Type.Object(
   { additionalProperties: true },
 );
 export type ModelCard = Static<typeof ModelCardSchema>;
+
+/**
+ * What serving (predictor, CLI) needs of a trained model's card: picked from the card schema, with the
+ * held-out photos optional so that cards written before protocol (b) still load.
+ */
+export const ServingCardSchema = Type.Object(
+  {
+    architecture: ModelCardSchema.properties.architecture,
+    threshold: ModelCardSchema.properties.threshold,
+    heldOut: Type.Optional(ModelCardSchema.properties.heldOut),
+    split: Type.Optional(ModelCardSchema.properties.split),
+  },
+  { additionalProperties: true },
+);
+export type ServingCard = Static<typeof ServingCardSchema>;
 
 /** The card of the built-in model: what it is and its threshold; it is trained by face-api's authors. */
 export const BuiltInCardSchema = Type.Object(

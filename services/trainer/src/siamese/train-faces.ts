@@ -3,7 +3,11 @@
 // its nearest other-person photo by a margin), plus a pull towards the identity map. After every epoch
 // the validation people are recognised as users would (one-shot all-way, TAR at the target FAR), and
 // early stopping keeps the best epoch by that, epoch 0 (the untouched baseline) included.
-import { unseenPeopleFigures } from '@faceshot/shared/evaluation/recognition-metrics';
+import {
+  heldOutFigures,
+  type Labelled,
+  unseenPeopleFigures,
+} from '@faceshot/shared/evaluation/recognition-metrics';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
 import type * as TF from '@tensorflow/tfjs';
 import type { EpochReport } from '@faceshot/shared/datasets/model-card';
@@ -32,6 +36,26 @@ export interface ValidationFigures {
   oneShotAllWay: number;
   tarAtFar: number;
   auc: number;
+}
+
+/**
+ * Validation on the trained people's own validation photos (held out of training but not protocol b's
+ * test photos): top-1 against their training photos, and TAR at the target FAR with each photo also a
+ * stranger to everyone else. The score is the mean of the two.
+ */
+export function ownPeopleFigures(
+  gallery: readonly Labelled[],
+  probes: readonly Labelled[],
+  targetFar: number,
+): ValidationFigures {
+  const figures = heldOutFigures(gallery, probes, 0, targetFar);
+  const parts = [figures.top1, figures.tarAtFar].filter((value) => Number.isFinite(value));
+  return {
+    score: parts.length === 0 ? Number.NaN : parts.reduce((sum, value) => sum + value, 0) / parts.length,
+    oneShotAllWay: figures.top1,
+    tarAtFar: figures.tarAtFar,
+    auc: Number.NaN,
+  };
 }
 
 /** What early stopping watches: the mean of one-shot all-way accuracy and TAR at the target FAR. */
@@ -139,14 +163,14 @@ export interface FaceTrainingResult {
 }
 
 /**
- * Trains `model` in place. With validation people, early stopping keeps the best epoch; without
- * (the refit on everyone after cross-validation), it runs exactly `epochs` epochs.
+ * Trains `model` in place. With validation (people never trained on, or a scoring function), early
+ * stopping keeps the best epoch; without, it runs exactly `epochs` epochs.
  */
 export async function trainOnFaces(
   tf: Tf,
   model: TF.LayersModel,
   train: FacesByIdentity,
-  validation: FacesByIdentity | undefined,
+  validation: FacesByIdentity | ((model: TF.LayersModel) => ValidationFigures) | undefined,
   options: FaceTrainingOptions,
   onEpoch: (report: EpochReport, improved: boolean) => Promise<void> = async () => undefined,
 ): Promise<FaceTrainingResult> {
@@ -155,7 +179,9 @@ export async function trainOnFaces(
   const score = (): ValidationFigures | undefined =>
     validation === undefined
       ? undefined
-      : validationFigures(embedAll(tf, model, validation), options.targetFar, options.seed);
+      : typeof validation === 'function'
+        ? validation(model)
+        : validationFigures(embedAll(tf, model, validation), options.targetFar, options.seed);
   let best = score();
   // Epoch 0 is the identity map: for the transfer head these are faceapi-baseline's own figures.
   const start = best;

@@ -2,8 +2,8 @@
 //  - enough test people (≥ SPLIT_MIN_TEST_PEOPLE): train on the train people, stop early on the
 //    validation people, protocol (a) on the test people;
 //  - fewer (a small dataset): protocol (a) by k-fold cross-validation over identities (each fold
-//    trains, stops early and is measured on its own people), then the shipped model is refit on
-//    everyone for the folds' median best epoch count.
+//    trains, stops early and is measured on its own people), then the shipped model is trained on
+//    everyone, stopping early on validation photos of those people.
 // Either way protocol (b) measures the shipped model on its own people's held-out photos, which never
 // enter training, validation or the gallery, and the threshold is set for the target FAR against a
 // gallery of people the measuring model never saw.
@@ -17,7 +17,7 @@ import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/objec
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { heldOutPhotosProtocol, unseenPeopleProtocol } from './recognition-protocols.js';
-import { embedAll, type FaceTrainingOptions, trainOnFaces } from './train-faces.js';
+import { embedAll, type FaceTrainingOptions, ownPeopleFigures, trainOnFaces } from './train-faces.js';
 import { DESCRIPTOR_SIZE, transferHead } from './transfer-head.js';
 
 type Tf = typeof TF;
@@ -113,6 +113,27 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** A quarter of each person's training photos (one at least, when they have three) for validation. */
+function splitValidationPhotos(
+  faces: DatasetFaces,
+  people: readonly string[],
+  seed: number,
+): { train: ByIdentity; gallery: Labelled[]; probes: Labelled[] } {
+  const random = seededRandom(seed + 104_729);
+  const train: ByIdentity = new Map();
+  const gallery: Labelled[] = [];
+  const probes: Labelled[] = [];
+  for (const identity of people) {
+    const photos = shuffled(faces.training.get(identity) ?? [], random);
+    const count = photos.length >= 3 ? Math.max(1, Math.round(photos.length / 4)) : 0;
+    for (const face of photos.slice(0, count)) probes.push({ identity, embedding: face.descriptor });
+    const rest = photos.slice(count);
+    for (const face of rest) gallery.push({ identity, embedding: face.descriptor });
+    if (rest.length > 0) train.set(identity, rest.map((face) => face.descriptor));
+  }
+  return { train, gallery, probes };
 }
 
 /** Validation people for one fold: a fifth of the remaining people (at least 2 when there are 4). */
@@ -269,25 +290,30 @@ export async function trainTransfer(
   }
   const unseen = unseenPeopleProtocol(measured, hyper.targetFar, hyper.seed);
 
-  const refitEpochs = Math.round(median(bestEpochs));
+  // The shipped model learns everyone. Early stopping watches validation photos of those people (a
+  // quarter of each person's training photos, never protocol b's held-out photos): recognising new
+  // photos of one's own people is what this model is for.
   const model = transferHead(tf);
-  let epochs = 0;
-  if (refitEpochs > 0) {
-    const refit = await trainOnFaces(
-      tf,
-      model,
-      descriptorsOf(faces, everyone, 'training'),
-      undefined,
-      { ...hyper, epochs: refitEpochs },
-      async (report, improved) => {
-        const tagged = { ...report, fold: 0 };
-        history.push(tagged);
-        await onEpoch(tagged, improved);
-      },
-    );
-    epochs = refit.epochs;
-    facesPerSecond = Math.max(facesPerSecond, refit.facesPerSecond);
-  }
+  const validationPhotos = splitValidationPhotos(faces, everyone, hyper.seed);
+  const refit = await trainOnFaces(
+    tf,
+    model,
+    validationPhotos.train,
+    (current) =>
+      ownPeopleFigures(
+        embedLabelled(tf, current, validationPhotos.gallery),
+        embedLabelled(tf, current, validationPhotos.probes),
+        hyper.targetFar,
+      ),
+    hyper,
+    async (report, improved) => {
+      const tagged = { ...report, fold: 0 };
+      history.push(tagged);
+      await onEpoch(tagged, improved);
+    },
+  );
+  const epochs = refit.epochs;
+  facesPerSecond = Math.max(facesPerSecond, refit.facesPerSecond);
   const heldOut = heldOutPhotosProtocol(
     {
       gallery: embedLabelled(tf, model, labelled(faces, everyone, 'training')),
@@ -304,7 +330,15 @@ export async function trainTransfer(
     folds,
     history,
     epochs,
-    bestEpoch: refitEpochs,
+    bestEpoch: refit.bestEpoch,
+    validation: {
+      people: everyone.length,
+      bestEpoch: refit.bestEpoch,
+      ...(refit.start ? { baseline: { ...refit.start } } : {}),
+      ...(refit.best ? { trained: { ...refit.best } } : {}),
+      foldBestEpochs: bestEpochs,
+      measuredOn: 'validation photos of every person (a quarter of their training photos) against the rest',
+    },
     threshold: {
       distance: value,
       targetFar: hyper.targetFar,
