@@ -95,7 +95,12 @@ if (missing.length > 0) {
       const photo = missing[next++] as (typeof missing)[number];
       const bytes = fs.readFileSync(photo.file);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const rawKey = storageKeys.raw(datasetId, photo.identity, sha256, path.extname(photo.file).slice(1) || 'jpg');
+      const rawKey = storageKeys.raw(
+        datasetId,
+        photo.identity,
+        sha256,
+        path.extname(photo.file).slice(1) || 'jpg',
+      );
       await store.put(rawKey, bytes);
       await extract({ datasetId, identity: photo.identity, rawKey, sha256 }, context);
       if (++done % 100 === 0) process.stderr.write(`  ${done}/${missing.length} (${seconds()} s)\n`);
@@ -106,7 +111,9 @@ if (missing.length > 0) {
 }
 const extractionSeconds = seconds();
 if (values['extract-only']) {
-  process.stdout.write(`${JSON.stringify({ extracted: missing.length, photos: photos.length, extractionSeconds })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ extracted: missing.length, photos: photos.length, extractionSeconds })}\n`,
+  );
   process.exit(0);
 }
 
@@ -117,7 +124,9 @@ const curation = curateDataset(datasetId, records, new Map(), { ...DEFAULT_CURAT
 await store.put(storageKeys.curation(datasetId), Buffer.from(JSON.stringify(curation)));
 const people = new Set(records.map((record) => record.identity)).size;
 const testShare =
-  values['test-people'] !== undefined ? Number(values['test-people']) / people : Number(values['test-share'] ?? 0.2);
+  values['test-people'] !== undefined
+    ? Number(values['test-people']) / people
+    : Number(values['test-share'] ?? 0.2);
 const seed = Number(values.seed);
 const pairsId = `pairs_${values['model-id']}`;
 const pairsStarted = performance.now();
@@ -150,23 +159,28 @@ await createTrainStage({ store, loadTensorflow: loadTrainingTensorflow })(
   context,
 );
 const trainSeconds = (performance.now() - trainStarted) / 1000;
-const card = (await readJsonObject<ModelCard>(store, storageKeys.modelFile(values['model-id'], 'card.json'))) as ModelCard;
-const table = (Object.values(card.protocols) as ModelCard['protocols'][keyof ModelCard['protocols']][]).map((protocol) => ({
-  protocol: protocol.protocol,
-  people: protocol.people,
-  folds: protocol.folds,
-  probes: protocol.probes,
-  missed: protocol.missed,
-  warning: protocol.warning,
-  metrics: protocol.metrics.map((metric) => ({
-    metric: metric.label,
-    trained: metric.trained.value,
-    trainedSd: metric.trained.sd,
-    baseline: metric.baseline.value,
-    baselineSd: metric.baseline.sd,
-    beatsBaseline: metric.beatsBaseline,
-  })),
-}));
+const card = (await readJsonObject<ModelCard>(
+  store,
+  storageKeys.modelFile(values['model-id'], 'card.json'),
+)) as ModelCard;
+const table = (Object.values(card.protocols) as ModelCard['protocols'][keyof ModelCard['protocols']][]).map(
+  (protocol) => ({
+    protocol: protocol.protocol,
+    people: protocol.people,
+    folds: protocol.folds,
+    probes: protocol.probes,
+    missed: protocol.missed,
+    warning: protocol.warning,
+    metrics: protocol.metrics.map((metric) => ({
+      metric: metric.label,
+      trained: metric.trained.value,
+      trainedSd: metric.trained.sd,
+      baseline: metric.baseline.value,
+      baselineSd: metric.baseline.sd,
+      beatsBaseline: metric.beatsBaseline,
+    })),
+  }),
+);
 process.stdout.write(
   `${JSON.stringify(
     {
@@ -178,7 +192,11 @@ process.stdout.write(
       people,
       photos: photos.length,
       keptFaces: Object.values(curation.faces).filter((face) => face.status === 'kept').length,
-      split: { train: card.split.train.length, validation: card.split.validation.length, test: card.split.test.length },
+      split: {
+        train: card.split.train.length,
+        validation: card.split.validation.length,
+        test: card.split.test.length,
+      },
       folds: card.folds?.length ?? 1,
       hyperparameters: card.hyperparameters,
       threshold: card.thresholdRule,

@@ -9,7 +9,9 @@ const TITLES: Record<ProtocolResult['protocol'], string> = {
 
 function figure(value: Figure): string {
   if (value.value === null) return 'n/a';
-  return value.sd === undefined ? value.value.toFixed(3) : `${value.value.toFixed(3)} ± ${value.sd.toFixed(3)}`;
+  return value.sd === undefined
+    ? value.value.toFixed(3)
+    : `${value.value.toFixed(3)} ± ${value.sd.toFixed(3)}`;
 }
 
 function verdict(difference: number | null): string {
@@ -35,9 +37,13 @@ export function formatComparison(card: ModelCard): string {
         verdict(metric.difference),
       ]),
     ];
-    const widths = (table[0] ?? []).map((_, column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
+    const widths = (table[0] ?? []).map((_, column) =>
+      Math.max(...table.map((row) => (row[column] ?? '').length)),
+    );
     for (const row of table)
-      lines.push(`  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')}`);
+      lines.push(
+        `  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')}`,
+      );
     rows.push(...table.slice(1));
   }
   const worse = rows.filter((row) => row[3] === 'baseline better').map((row) => row[0]);

@@ -170,7 +170,8 @@ async function main(argv: string[]): Promise<number> {
       'reading the model',
     );
     const card = model.card;
-    if (card === undefined) throw new Error(`the model has no readable card: ${model.cardProblem ?? 'missing'}`);
+    if (card === undefined)
+      throw new Error(`the model has no readable card: ${model.cardProblem ?? 'missing'}`);
     say('\nmodel card');
     say(`  architecture        ${card.architecture}`);
     say(

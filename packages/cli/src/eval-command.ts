@@ -20,8 +20,8 @@ import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { extractFaces } from './eval-faces.js';
 import { embedAll, evaluateModel } from './eval-metrics.js';
-import { planHeldOut, protocolFigures, trainedPeople } from './eval-protocols.js';
 import { verificationPairs } from './eval-pairs.js';
+import { planHeldOut, protocolFigures, trainedPeople } from './eval-protocols.js';
 import { type EvalReport, formatTable } from './eval-report.js';
 import { findPhotos } from './import-command.js';
 import { ProgressBar } from './progress-bar.js';
@@ -69,7 +69,8 @@ function parseSeed(raw: string | undefined): number {
 function parseRate(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_FAR;
   const rate = Number(raw);
-  if (!(rate > 0 && rate < 1)) throw new EvalUsageError(`--far must be a rate between 0 and 1 (got "${raw}")`);
+  if (!(rate > 0 && rate < 1))
+    throw new EvalUsageError(`--far must be a rate between 0 and 1 (got "${raw}")`);
   return rate;
 }
 

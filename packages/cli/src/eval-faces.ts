@@ -74,8 +74,7 @@ export async function extractFaces(
     else if ('noFace' in outcome) {
       extracted.noFace.push(outcome.noFace);
       extracted.noFaceSha256.set(outcome.sha256, outcome.noFace);
-    }
-    else extracted.unreadable.push(outcome);
+    } else extracted.unreadable.push(outcome);
   }
   return extracted;
 }

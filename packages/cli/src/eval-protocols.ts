@@ -53,7 +53,8 @@ export function planHeldOut(
   }
   const random = seededRandom(seed);
   const byPerson = new Map<string, (number | 'missed')[]>();
-  faces.forEach((face, index) => byPerson.set(face.identity, [...(byPerson.get(face.identity) ?? []), index]));
+  for (const [index, face] of faces.entries())
+    byPerson.set(face.identity, [...(byPerson.get(face.identity) ?? []), index]);
   for (const photo of noFaceSha256.values()) {
     const identity = photo.split('/')[0] ?? '';
     byPerson.set(identity, [...(byPerson.get(identity) ?? []), 'missed']);
@@ -105,4 +106,3 @@ export function protocolFigures(
         : heldOutFigures(labelled(plan.gallery), labelled(plan.probes), plan.missed, options.targetFar),
   };
 }
-

@@ -21,7 +21,7 @@ const METRICS = {
 
 const PROTOCOL_TITLES = {
   unseenPeople: '(a) People it never trained on',
-  heldOutPhotos: "(b) Its own people, photos held out of training and of the gallery",
+  heldOutPhotos: '(b) Its own people, photos held out of training and of the gallery',
 };
 
 /** A figure: the value, or mean ± sd over folds. */
@@ -62,7 +62,9 @@ function comparison(card) {
             h(
               'tr',
               {},
-              ['Metric', 'Trained', 'faceapi-baseline', 'Better'].map((text) => h('th', { scope: 'col', text })),
+              ['Metric', 'Trained', 'faceapi-baseline', 'Better'].map((text) =>
+                h('th', { scope: 'col', text }),
+              ),
             ),
           ),
           h(
@@ -170,7 +172,15 @@ function curves(card) {
       }),
       dataTable(
         'Loss per epoch',
-        ['Epoch', 'Fold', 'Training loss', 'Validation loss', 'Validation one-shot all-way', 'Validation TAR at FAR', 'Seconds'],
+        [
+          'Epoch',
+          'Fold',
+          'Training loss',
+          'Validation loss',
+          'Validation one-shot all-way',
+          'Validation TAR at FAR',
+          'Seconds',
+        ],
         epochs.map((row) => [
           row.epoch,
           row.fold === undefined ? '–' : row.fold === 0 ? 'refit' : String(row.fold),

@@ -9,7 +9,9 @@ const Nullable = <T extends ReturnType<typeof Type.Number>>(schema: T) => Type.U
 /** One figure of one model: a single measurement, or the mean and standard deviation over folds. */
 export const FigureSchema = Type.Object(
   {
-    value: Nullable(Type.Number({ description: 'The figure, or the mean over folds; null when not measurable' })),
+    value: Nullable(
+      Type.Number({ description: 'The figure, or the mean over folds; null when not measurable' }),
+    ),
     sd: Type.Optional(Type.Number({ description: 'Standard deviation over the folds' })),
     folds: Type.Optional(Type.Array(Nullable(Type.Number()), { description: 'The figure of each fold' })),
   },

@@ -68,7 +68,9 @@ export function openSetIdentification(
   byIdentity: ReadonlyMap<string, readonly (readonly number[])[]>,
   options: { targetFar: number; seed: number; rounds?: number },
 ): OpenSetResult {
-  const people = [...byIdentity.keys()].filter((identity) => (byIdentity.get(identity)?.length ?? 0) > 0).sort();
+  const people = [...byIdentity.keys()]
+    .filter((identity) => (byIdentity.get(identity)?.length ?? 0) > 0)
+    .sort();
   const random = seededRandom(options.seed);
   const genuine: { correct: boolean; distance: number }[] = [];
   const impostors: number[] = [];
@@ -125,7 +127,11 @@ export function verificationPairs(
   }
   const same = shuffled(scored, random).slice(0, capPerClass);
   const different: ScoredPair[] = [];
-  for (let attempt = 0; different.length < same.length && attempt < same.length * 50 && people.length > 1; attempt++) {
+  for (
+    let attempt = 0;
+    different.length < same.length && attempt < same.length * 50 && people.length > 1;
+    attempt++
+  ) {
     const a = people[Math.floor(random() * people.length)] as string;
     const b = people[Math.floor(random() * people.length)] as string;
     if (a === b) continue;
@@ -220,8 +226,8 @@ export function heldOutFigures(
     tarAtFar:
       total === 0 || measuredFar === null
         ? Number.NaN
-        : correct.filter((answer) => (answer.found?.distance ?? Number.POSITIVE_INFINITY) <= threshold).length /
-          total,
+        : correct.filter((answer) => (answer.found?.distance ?? Number.POSITIVE_INFINITY) <= threshold)
+            .length / total,
     threshold,
     measuredFar,
   };

@@ -2,16 +2,16 @@
 
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import {
-  BASELINE_MODEL_ID,
-  type ModelEntry,
-  type ModelRepository,
-} from '@faceshot/shared/datasets/model-repository';
-import {
   AnyCardSchema,
   type BuiltInCard,
   type ModelCard,
   ModelCardSchema,
 } from '@faceshot/shared/datasets/model-card';
+import {
+  BASELINE_MODEL_ID,
+  type ModelEntry,
+  type ModelRepository,
+} from '@faceshot/shared/datasets/model-repository';
 import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
@@ -138,7 +138,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
                 maximum: 1000,
                 description:
                   'Photos per person held out of training and of the gallery to measure the model on its own people ' +
-                  '(protocol b); at most half of anyone\'s photos (default 5)',
+                  "(protocol b); at most half of anyone's photos (default 5)",
               }),
             ),
             seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),

@@ -93,7 +93,10 @@ export function chooseHeldOut(
   const chosen = new Map<string, { faces: string[]; missed: string[] }>();
   for (const identity of [...photosByIdentity.keys()].sort()) {
     const { faces, missed } = photosByIdentity.get(identity) ?? { faces: [], missed: [] };
-    const all = [...faces.map((id) => ({ id, missed: false })), ...missed.map((id) => ({ id, missed: true }))];
+    const all = [
+      ...faces.map((id) => ({ id, missed: false })),
+      ...missed.map((id) => ({ id, missed: true })),
+    ];
     const count = Math.min(perPerson, Math.floor(all.length / 2));
     const picked = shuffled(
       all.sort((a, b) => a.id.localeCompare(b.id)),

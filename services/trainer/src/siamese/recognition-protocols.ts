@@ -31,7 +31,11 @@ function figureOf(values: readonly number[]): Figure {
   return { value: finiteOrNull(mean), sd: Number.isFinite(sd) ? sd : 0, folds: values.map(finiteOrNull) };
 }
 
-const UNSEEN_METRICS: [MetricName, (figures: UnseenPeopleFigures) => number, (ways: string, far: number) => string][] = [
+const UNSEEN_METRICS: [
+  MetricName,
+  (figures: UnseenPeopleFigures) => number,
+  (ways: string, far: number) => string,
+][] = [
   ['oneShotAllWay', (f) => f.oneShotAllWay, (ways) => `One-shot ${ways}-way identification`],
   ['oneShot5Way', (f) => f.oneShot5Way, () => 'One-shot 5-way identification'],
   ['tarAtFar', (f) => f.tarAtFar, (_, far) => `Open-set TAR at FAR ${formatShare(far)}`],
@@ -53,7 +57,10 @@ export function unseenPeopleProtocol(
   const people = trained.map((figures) => figures.people);
   const fewest = people.length === 0 ? 0 : Math.min(...people);
   const ways = trained.map((figures) => figures.allWays);
-  const waysText = Math.min(...ways) === Math.max(...ways) ? String(ways[0] ?? 0) : `${Math.min(...ways)}–${Math.max(...ways)}`;
+  const waysText =
+    Math.min(...ways) === Math.max(...ways)
+      ? String(ways[0] ?? 0)
+      : `${Math.min(...ways)}–${Math.max(...ways)}`;
   const protocol: ProtocolResult = {
     protocol: 'unseenPeople',
     description:
@@ -67,7 +74,9 @@ export function unseenPeopleProtocol(
     galleryPhotos: 0,
     folds: folds.length,
     ...(fewest < MIN_PEOPLE
-      ? { warning: `only ${fewest} people ${folds.length > 1 ? 'in the smallest fold' : 'in the test split'}: fewer than ${MIN_PEOPLE}, read these figures with care` }
+      ? {
+          warning: `only ${fewest} people ${folds.length > 1 ? 'in the smallest fold' : 'in the test split'}: fewer than ${MIN_PEOPLE}, read these figures with care`,
+        }
       : {}),
     metrics: UNSEEN_METRICS.map(([metric, pick, label]) =>
       compareMetric(

@@ -52,7 +52,9 @@ export async function trainSeed(
   onEpoch: (report: EpochReport, improved: boolean) => Promise<void>,
   log: { info(object: object, message: string): void },
 ): Promise<SeedOutcome> {
-  const labels = Uint8Array.from(npyValues(readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'y.npy')))));
+  const labels = Uint8Array.from(
+    npyValues(readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'y.npy')))),
+  );
   const x1 = readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'x1.npy')));
   const x2 = readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'x2.npy')));
   const [height, width] = meta.imageShape;
@@ -68,7 +70,12 @@ export async function trainSeed(
     const key = storageKeys.gray(meta.datasetId, identity, faceId);
     const known = pixels.get(key);
     if (known !== undefined) return known;
-    const raw = await sharp(await store.get(key)).greyscale().resize(width, height).extractChannel(0).raw().toBuffer();
+    const raw = await sharp(await store.get(key))
+      .greyscale()
+      .resize(width, height)
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
     const loaded = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     pixels.set(key, loaded);
     return loaded;
@@ -113,15 +120,21 @@ export async function trainSeed(
     for (let start = 0; start < list.length; start += hyper.batchSize) {
       const part = list.slice(start, start + hyper.batchSize);
       const values = tf.tidy(() =>
-        (model.apply(batchOf(part.map((face) => crops.get(face.faceId) ?? new Uint8Array(size)))) as TF.Tensor2D).arraySync(),
+        (
+          model.apply(
+            batchOf(part.map((face) => crops.get(face.faceId) ?? new Uint8Array(size))),
+          ) as TF.Tensor2D
+        ).arraySync(),
       );
-      part.forEach((face, index) => out.push({ identity: face.identity, embedding: values[index] ?? [] }));
+      for (const [index, face] of part.entries())
+        out.push({ identity: face.identity, embedding: values[index] ?? [] });
     }
     return out;
   };
   const grouped = (entries: readonly Labelled[]) => {
     const out = new Map<string, number[][]>();
-    for (const entry of entries) out.set(entry.identity, [...(out.get(entry.identity) ?? []), [...entry.embedding]]);
+    for (const entry of entries)
+      out.set(entry.identity, [...(out.get(entry.identity) ?? []), [...entry.embedding]]);
     return out;
   };
   const baselineOf = (list: readonly Face[]): Labelled[] =>
@@ -150,7 +163,9 @@ export async function trainSeed(
           history,
           model: artifactsToJson(await modelArtifacts(tf, model)) as Checkpoint['model'],
         };
-        await store.put(checkpointKey, Buffer.from(JSON.stringify(saved)), { contentType: 'application/json' });
+        await store.put(checkpointKey, Buffer.from(JSON.stringify(saved)), {
+          contentType: 'application/json',
+        });
       }
     },
   });

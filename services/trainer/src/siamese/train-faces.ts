@@ -3,6 +3,8 @@
 // its nearest other-person photo by a margin), plus a pull towards the identity map. After every epoch
 // the validation people are recognised as users would (one-shot all-way, TAR at the target FAR), and
 // early stopping keeps the best epoch by that, epoch 0 (the untouched baseline) included.
+
+import type { EpochReport } from '@faceshot/shared/datasets/model-card';
 import {
   heldOutFigures,
   type Labelled,
@@ -10,7 +12,6 @@ import {
 } from '@faceshot/shared/evaluation/recognition-metrics';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
 import type * as TF from '@tensorflow/tfjs';
-import type { EpochReport } from '@faceshot/shared/datasets/model-card';
 import { distanceFromIdentity } from './transfer-head.js';
 
 type Tf = typeof TF;
@@ -79,9 +80,7 @@ export function embedAll(tf: Tf, model: TF.LayersModel, faces: FacesByIdentity):
   const out = new Map<string, number[][]>();
   for (const [identity, inputs] of faces) {
     if (inputs.length === 0) continue;
-    const values = tf.tidy(() =>
-      (model.apply(tf.tensor2d(inputs as number[][])) as TF.Tensor2D).arraySync(),
-    );
+    const values = tf.tidy(() => (model.apply(tf.tensor2d(inputs as number[][])) as TF.Tensor2D).arraySync());
     out.set(identity, values);
   }
   return out;
@@ -198,7 +197,9 @@ export async function trainOnFaces(
     const batches = epochBatches(train, options, random);
     for (const batch of batches) {
       const loss = optimizer.minimize(() => {
-        const output = model.apply(tf.tensor2d(batch.inputs as number[][]), { training: true }) as TF.Tensor2D;
+        const output = model.apply(tf.tensor2d(batch.inputs as number[][]), {
+          training: true,
+        }) as TF.Tensor2D;
         const triplet = batchHardTripletLoss(tf, output, batch.labels, options.margin);
         return options.identityPull > 0
           ? tf.add(triplet, tf.mul(options.identityPull, distanceFromIdentity(tf, model)))

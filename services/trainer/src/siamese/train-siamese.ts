@@ -129,7 +129,9 @@ export async function trainSiamese(
       seconds: (performance.now() - started) / 1000,
     };
     history.push(report);
-    const improved = Number.isFinite(figures.score) ? figures.score > best : best === Number.NEGATIVE_INFINITY;
+    const improved = Number.isFinite(figures.score)
+      ? figures.score > best
+      : best === Number.NEGATIVE_INFINITY;
     if (improved) {
       best = Number.isFinite(figures.score) ? figures.score : best;
       sinceBest = 0;

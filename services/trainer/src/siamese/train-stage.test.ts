@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { ModelCardSchema } from '@faceshot/shared/datasets/model-card';
 import { createLogger } from '@faceshot/shared/logger';
+import { parseWithSchema } from '@faceshot/shared/schema';
 import { seededRandom } from '@faceshot/shared/seeded-random';
 import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import sharp from 'sharp';
-import { ModelCardSchema } from '@faceshot/shared/datasets/model-card';
-import { parseWithSchema } from '@faceshot/shared/schema';
 import { createPairsStage, type PairsMeta } from '../pairs/pairs-stage.js';
 import { createTrainStage } from './train-stage.js';
 import { readDatasetFaces } from './transfer-training.js';
@@ -152,15 +152,25 @@ it('trains the transfer head, writes a loadable model and a card comparing both 
 });
 
 it('never puts a held-out photo into pairs, training or the gallery of protocol (b)', async () => {
-  const meta = JSON.parse((await store.get(storageKeys.pairsFile('pairs_t', 'meta.json'))).toString()) as PairsMeta;
+  const meta = JSON.parse(
+    (await store.get(storageKeys.pairsFile('pairs_t', 'meta.json'))).toString(),
+  ) as PairsMeta;
   const held = Object.values(meta.heldOut).flatMap((entry) => entry.faces);
   // 5 photos a person, at most half held out: 2 each.
   assert.equal(held.length, 20 * 2);
-  const paired = new Set(meta.pairs.flatMap(([a, b]) => [a, b]).map((key) => key.split('/').at(-1)?.replace('.png', '')));
-  assert.deepEqual(held.filter((faceId) => paired.has(faceId)), []);
+  const paired = new Set(
+    meta.pairs.flatMap(([a, b]) => [a, b]).map((key) => key.split('/').at(-1)?.replace('.png', '')),
+  );
+  assert.deepEqual(
+    held.filter((faceId) => paired.has(faceId)),
+    [],
+  );
   const faces = await readDatasetFaces(store, meta);
   const training = new Set([...faces.training.values()].flat().map((face) => face.faceId));
-  assert.deepEqual(held.filter((faceId) => training.has(faceId)), []);
+  assert.deepEqual(
+    held.filter((faceId) => training.has(faceId)),
+    [],
+  );
   assert.equal([...faces.heldOut.values()].flat().length, held.length);
   const card = await readCard('model_transfer');
   assert.equal(card.protocols.heldOutPhotos.probes, held.length);

@@ -1,13 +1,9 @@
 // The train stage: pair files and face records → a trained model, its threshold for the target
 // false-accept rate, and its card: both protocols, each beside faceapi-baseline on the same data.
 
-import {
-  type EpochReport,
-  type ModelCard,
-  ModelCardSchema,
-} from '@faceshot/shared/datasets/model-card';
+import { type EpochReport, type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
 import { verificationPairs } from '@faceshot/shared/evaluation/recognition-metrics';
-import { type ScoredPair, rocCurve } from '@faceshot/shared/evaluation/verification-metrics';
+import { rocCurve, type ScoredPair } from '@faceshot/shared/evaluation/verification-metrics';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
@@ -19,8 +15,8 @@ import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { layersModelFiles, modelArtifacts } from './model-artifacts.js';
 import { beatsBaselineOverall } from './recognition-protocols.js';
 import { trainSeed } from './seed-training.js';
-import type { Hyperparameters } from './train-siamese.js';
 import { embedAll } from './train-faces.js';
+import type { Hyperparameters } from './train-siamese.js';
 import { readDatasetFaces, type TransferHyperparameters, trainTransfer } from './transfer-training.js';
 
 type Tf = typeof TF;
@@ -229,7 +225,10 @@ export function createTrainStage(deps: TrainStageDependencies) {
       split: outcome.split,
       ...(outcome.folds ? { folds: outcome.folds } : {}),
       heldOut: Object.fromEntries(
-        Object.entries(meta.heldOut ?? {}).map(([identity, held]) => [identity, [...held.faces, ...held.missed]]),
+        Object.entries(meta.heldOut ?? {}).map(([identity, held]) => [
+          identity,
+          [...held.faces, ...held.missed],
+        ]),
       ),
       threshold: outcome.threshold.distance,
       thresholdRule: outcome.threshold,
@@ -248,9 +247,13 @@ export function createTrainStage(deps: TrainStageDependencies) {
     // The card leaves through its schema: what the API, CLI and web page read is what was written.
     const json = JSON.parse(JSON.stringify(card, finiteJson));
     parseWithSchema(ModelCardSchema, json, 'model card');
-    await deps.store.put(storageKeys.modelFile(modelId, 'card.json'), Buffer.from(JSON.stringify(json, null, 1)), {
-      contentType: 'application/json',
-    });
+    await deps.store.put(
+      storageKeys.modelFile(modelId, 'card.json'),
+      Buffer.from(JSON.stringify(json, null, 1)),
+      {
+        contentType: 'application/json',
+      },
+    );
     await deps.store.deleteMany([checkpointKey]);
     model.dispose();
     return { epochs: outcome.epochs, threshold: card.threshold, metrics };

@@ -13,7 +13,9 @@ const tf = createRequire(import.meta.url)('@tensorflow/tfjs') as typeof TF;
 
 function descriptors(count: number, seed: number): number[][] {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, () => Array.from({ length: DESCRIPTOR_SIZE }, () => (random() - 0.5) * 0.3));
+  return Array.from({ length: count }, () =>
+    Array.from({ length: DESCRIPTOR_SIZE }, () => (random() - 0.5) * 0.3),
+  );
 }
 
 it('reproduces the baseline distances exactly at step 0 (identity initialisation)', () => {
@@ -55,7 +57,9 @@ it('draws P people × K photos per batch and trains towards separating people', 
   // learnt on 40 people should tell the 10 validation people apart better than the raw descriptor.
   const faces = new Map<string, number[][]>();
   for (let person = 0; person < 50; person++) {
-    const centre = Array.from({ length: DESCRIPTOR_SIZE }, (_, index) => (index < 8 ? (random() - 0.5) * 0.6 : 0));
+    const centre = Array.from({ length: DESCRIPTOR_SIZE }, (_, index) =>
+      index < 8 ? (random() - 0.5) * 0.6 : 0,
+    );
     faces.set(
       `p${person}`,
       Array.from({ length: 6 }, () =>

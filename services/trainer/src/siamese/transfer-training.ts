@@ -8,7 +8,12 @@
 // enter training, validation or the gallery, and the threshold is set for the target FAR against a
 // gallery of people the measuring model never saw.
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
-import type { CardThreshold, EpochReport, ModelCard, ProtocolResult } from '@faceshot/shared/datasets/model-card';
+import type {
+  CardThreshold,
+  EpochReport,
+  ModelCard,
+  ProtocolResult,
+} from '@faceshot/shared/datasets/model-card';
 import { type Labelled, openSetIdentification } from '@faceshot/shared/evaluation/recognition-metrics';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
@@ -112,7 +117,9 @@ export interface TransferHyperparameters extends FaceTrainingOptions {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** A quarter of each person's training photos (one at least, when they have three) for validation. */
@@ -131,7 +138,11 @@ function splitValidationPhotos(
     for (const face of photos.slice(0, count)) probes.push({ identity, embedding: face.descriptor });
     const rest = photos.slice(count);
     for (const face of rest) gallery.push({ identity, embedding: face.descriptor });
-    if (rest.length > 0) train.set(identity, rest.map((face) => face.descriptor));
+    if (rest.length > 0)
+      train.set(
+        identity,
+        rest.map((face) => face.descriptor),
+      );
   }
   return { train, gallery, probes };
 }
@@ -253,7 +264,9 @@ export async function trainTransfer(
   // Small dataset: k-fold over identities for protocol (a) and the threshold, then a refit on everyone.
   const k = hyper.folds > 1 ? Math.min(hyper.folds, everyone.length) : foldCount(everyone.length);
   if (everyone.length < 4 || k < 2)
-    throw new PermanentJobError(`cross-validation needs at least 4 people with 2 training faces; there are ${everyone.length}`);
+    throw new PermanentJobError(
+      `cross-validation needs at least 4 people with 2 training faces; there are ${everyone.length}`,
+    );
   const folds = identityFolds(everyone, k, hyper.seed);
   const measured: { trained: ByIdentity; baseline: ByIdentity }[] = [];
   const bestEpochs: number[] = [];
