@@ -3,6 +3,7 @@
 // extraction: the card holds both protocols and both models' figures. Prints JSON.
 //   npm run bench:trained -- --dir ../shared/datasets/lfw-dev --test-people 50 [--held-out 5]
 //     [--architecture transfer] [--store /tmp/faceshot-bench-lfw] [--extract-only] [--hyper k=v,…]
+//     [--keep <faces per person>] [--dataset-id <id>] [--model-id <id>] [--seed <n>]
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,11 +37,12 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     keep: { type: 'string' },
     'model-id': { type: 'string', default: 'model_bench' },
+    'dataset-id': { type: 'string' },
   },
 });
 if (values.dir === undefined) throw new Error('--dir <folder of <identity>/<photo>> is required');
 const dir = path.resolve(values.dir);
-const datasetId = `bench_${path.basename(dir).replace(/[^a-z0-9]/gi, '_')}`;
+const datasetId = values['dataset-id'] ?? `bench_${path.basename(dir).replace(/[^a-z0-9]/gi, '_')}`;
 const storeDir = path.resolve(values.store ?? path.join(os.tmpdir(), `faceshot-bench-${path.basename(dir)}`));
 const store = new FsObjectStore(storeDir);
 const log = createLogger({ level: 'silent', format: 'json' });
