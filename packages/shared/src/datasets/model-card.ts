@@ -65,14 +65,15 @@ export type ProtocolResult = Static<typeof ProtocolResultSchema>;
 export const EpochReportSchema = Type.Object(
   {
     epoch: Type.Integer({ minimum: 1 }),
-    loss: Type.Number(),
+    /** Null when not measurable (a NaN is written as null). */
+    loss: Nullable(Type.Number()),
     /** Recognition on the validation people: what early stopping watches (higher is better). */
-    valScore: Type.Optional(Type.Number()),
+    valScore: Type.Optional(Nullable(Type.Number())),
     valOneShotAllWay: Type.Optional(Nullable(Type.Number())),
     valTarAtFar: Type.Optional(Nullable(Type.Number())),
     valAuc: Type.Optional(Nullable(Type.Number())),
     /** Pair architectures also report the contrastive loss of the validation pairs. */
-    valLoss: Type.Optional(Type.Number()),
+    valLoss: Type.Optional(Nullable(Type.Number())),
     seconds: Type.Number(),
     fold: Type.Optional(Type.Integer({ minimum: 0 })),
   },
