@@ -111,7 +111,20 @@ it('scores faceapi-baseline beside a trained model on two detectors: the table, 
     2,
     'progress on stderr, once per detector',
   );
-  for (const row of ['face-detection rate', 'ROC AUC', 'accuracy at threshold', 'EER', 'one-shot 5-way'])
+  assert.match(
+    stdout,
+    /^\(b\) top-1, held-out photos\s+\d\.\d{3} \(12 of 6\)/m,
+    'held-out photos of 6 people',
+  );
+  for (const row of [
+    'face-detection rate',
+    '\\(a\\) ROC AUC',
+    'accuracy at threshold',
+    'EER',
+    '\\(a\\) one-shot 5-way',
+    '\\(a\\) open-set TAR at FAR 1%',
+    '\\(b\\) top-1, held-out photos',
+  ])
     assert.match(stdout, new RegExp(`^${row}\\s+\\S`, 'm'), `table row "${row}"`);
   assert.match(
     stdout,
@@ -184,6 +197,14 @@ it('scores faceapi-baseline beside a trained model on two detectors: the table, 
   assert.equal(trained.architecture, 'transfer');
   assert.deepEqual(trained.verification, model.verification);
   assert.deepEqual(trained.identification, model.identification);
+  // Protocol (b): 2 of each person's 4 photos held out (at most half), the other 2 the gallery.
+  const heldOut = model.protocols.heldOutPhotos;
+  assert.ok(heldOut !== null);
+  assert.equal(heldOut.probes + heldOut.missed, PEOPLE * 2);
+  assert.equal(heldOut.source, 'seeded choice');
+  assert.ok(inUnitRange(heldOut.top1) && (heldOut.top1 ?? 0) > 0.7, `held-out top-1 ${heldOut.top1}`);
+  assert.ok(inUnitRange(model.protocols.unseenPeople.tarAtFar));
+  assert.deepEqual(trained.protocols, model.protocols);
 
   const png = await sharp(fs.readFileSync(roc)).metadata();
   assert.equal(png.format, 'png');

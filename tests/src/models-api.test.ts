@@ -5,6 +5,8 @@ import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
+import { ModelCardSchema } from '@faceshot/shared/datasets/model-card';
+import { parseWithSchema } from '@faceshot/shared/schema';
 import { pairsStages, trainerStages } from '@faceshot/trainer/stages';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { identitiesOf, photosOf } from './support/datasets.js';
@@ -58,20 +60,24 @@ describe('models through the API', () => {
     assert.equal(train.body.state, 'completed', String(train.body.failedReason));
     const model = await getJson(`${stack.baseUrl}/v1/models/${id}`);
     assert.equal(model.body.status, 'ready');
-    const card = model.body.card as {
-      metrics: Record<string, number>;
-      threshold: number;
-      backend: string;
-      split: { test: string[] };
-      detector: string;
-    };
+    const card = parseWithSchema(ModelCardSchema, model.body.card, 'card');
     assert.equal(card.backend, 'wasm');
     assert.equal(card.detector, 'blazeface', 'the detector that found the training faces (the default)');
-    assert.equal(card.split.test.length, 2);
-    for (const metric of ['validationAccuracy', 'testAuc', 'testAccuracy', 'oneShotAllWay']) {
+    // Few people: protocol (a) is cross-validated over identities, and the card says how.
+    assert.ok(card.protocols.unseenPeople.folds >= 2);
+    for (const metric of ['testAuc', 'oneShotAllWay', 'testTarAtFar', 'heldOutTop1']) {
       assert.equal(typeof card.metrics[metric], 'number', metric);
     }
+    // Null only where a figure cannot be measured (5-way with folds of 4 people).
+    for (const protocol of Object.values(card.protocols))
+      for (const metric of protocol.metrics)
+        assert.equal(
+          typeof metric.beatsBaseline,
+          metric.trained.value === null ? 'object' : 'boolean',
+          metric.label,
+        );
     assert.ok(card.threshold > 0);
+    assert.equal(card.thresholdRule.targetFar, 0.01);
 
     // Once trained, the dataset's people are enrolled (one reference photo each) and can be identified.
     const enrol = await waitForJob(stack.baseUrl, 'enrol', String(created.body.enrolJobId), 120_000);

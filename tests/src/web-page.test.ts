@@ -11,6 +11,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
+import {
+  type ComparedMetric,
+  compareMetric,
+  type MetricName,
+  type ModelCard,
+  type ProtocolName,
+} from '@faceshot/shared/datasets/model-card';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
@@ -235,12 +242,15 @@ describe('the web page (open mode)', { skip }, () => {
       epoch,
       loss: 0.3 / epoch,
       valLoss: 0.32 / epoch + 0.02,
-      valAccuracy: 0.7 + epoch * 0.05,
+      valScore: 0.7 + epoch * 0.05,
       seconds: 1.5,
     }));
     const cards = {
       model_webroc: {
-        roc: [0, 0.05, 0.1, 0.3, 0.6, 1].map((fpr) => ({ fpr, tpr: Math.min(1, Math.sqrt(fpr) * 1.2) })),
+        roc: {
+          fpr: [0, 0.05, 0.1, 0.3, 0.6, 1],
+          tpr: [0, 0.05, 0.1, 0.3, 0.6, 1].map((fpr) => Math.min(1, Math.sqrt(fpr) * 1.2)),
+        },
       },
       model_webloss: {},
     };
@@ -254,11 +264,51 @@ describe('the web page (open mode)', { skip }, () => {
         trainJobId: `none-${id}`,
         createdAt: new Date().toISOString(),
       });
-      const card = {
+      const compared = (metric: MetricName, label: string, trained: number, baseline: number) =>
+        compareMetric(metric, label, { value: trained }, { value: baseline });
+      const protocol = (name: ProtocolName, metrics: ComparedMetric[]) => ({
+        protocol: name,
+        description: `${name} on the test fixture`,
+        people: 8,
+        probes: 40,
+        missed: 0,
+        galleryPhotos: 40,
+        folds: 1,
+        metrics,
+      });
+      const card: ModelCard = {
         modelId: id,
         architecture: 'transfer',
+        createdAt: new Date().toISOString(),
+        backend: 'wasm',
+        hyperparameters: { epochs: 4 },
+        data: {
+          datasetId: 'ds_web',
+          pairsId: `pairs_${id}`,
+          pairs: { train: 1, validation: 1, test: 1 },
+          imageShape: [80, 80, 1],
+        },
+        split: { train: ['a'], validation: ['b'], test: ['c'] },
+        heldOut: {},
         threshold: 0.42,
-        metrics: { testAuc: 0.91, testAccuracy: 0.86, oneShot5Way: 0.8 },
+        thresholdRule: {
+          distance: 0.42,
+          targetFar: 0.01,
+          measuredFar: 0.01,
+          measuredOn: 'the validation people',
+          galleryPeople: 4,
+          impostorProbes: 200,
+        },
+        protocols: {
+          unseenPeople: protocol('unseenPeople', [
+            compared('oneShotAllWay', 'One-shot 8-way identification', 0.9, 0.95),
+          ]),
+          heldOutPhotos: protocol('heldOutPhotos', [
+            compared('top1', 'Top-1 identification, 8-way', 0.97, 0.93),
+          ]),
+        },
+        beatsBaseline: false,
+        metrics: { testAuc: 0.91, oneShot5Way: 0.8 },
         timings: { totalSeconds: 6, epochs: 4, trainPairsPerSecond: 900 },
         history,
         ...extra,
@@ -276,6 +326,17 @@ describe('the web page (open mode)', { skip }, () => {
     const detail = page.locator('#model-detail');
     await detail.locator('svg.chart title', { hasText: 'ROC curve' }).waitFor({ ...WAIT, state: 'attached' });
     assert.match((await detail.textContent()) ?? '', /ROC AUC \(test people\)\s*0\.91/);
+    // The comparison with faceapi-baseline, said plainly: worse on unseen people, better on its own.
+    assert.match(
+      (await detail.locator('.verdict').textContent()) ?? '',
+      /does NOT beat faceapi-baseline: it is worse on One-shot 8-way identification/,
+    );
+    const rows = detail.locator('table.comparison tbody tr');
+    assert.equal(await rows.count(), 2);
+    assert.match(
+      (await rows.nth(1).textContent()) ?? '',
+      /Top-1 identification, 8-way\s*0\.970\s*0\.930\s*trained/,
+    );
     assert.equal(await detail.locator('svg.chart').count(), 2, 'ROC and loss');
     assert.equal(await detail.locator('svg.chart polyline.series').count(), 3);
     await page.screenshot({ path: await shot('d-model-roc.png'), fullPage: true });

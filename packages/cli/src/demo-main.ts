@@ -7,7 +7,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { multipartBody } from '@faceshot/client/faceshot-client';
+import { type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
+import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { ApiClient, ApiError } from './api-client.js';
+import { formatComparison } from './card-comparison.js';
 import { followPipeline } from './demo/pipeline-progress.js';
 import { SEED_PEOPLE } from './demo/seed-people.js';
 import { startSystem } from './demo/system-process.js';
@@ -38,14 +41,6 @@ async function freePort(preferred: number): Promise<number> {
       });
     });
   return tryPort(preferred).catch(() => tryPort(0));
-}
-
-interface Card {
-  architecture: string;
-  threshold: number;
-  metrics: Record<string, number | null>;
-  split: { train: string[]; validation: string[]; test: string[] };
-  timings?: { totalSeconds: number; epochs: number };
 }
 
 async function identifyWithBoth(client: ApiClient, models: string[], photo: string): Promise<void> {
@@ -167,21 +162,24 @@ async function main(argv: string[]): Promise<number> {
       'reading the model',
       client.api.GET('/v1/models/{id}', { params: { path: { id: final.modelId } } }),
     );
-    // The card is documented as a free-form object so far; these are the fields the trainer writes.
-    const card = model.card as Card | undefined;
-    if (card === undefined) throw new Error(`model ${final.modelId} has no card`);
+    let card: ModelCard;
+    try {
+      card = parseWithSchema(ModelCardSchema, model.card, `card of model ${final.modelId}`);
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      throw new Error(`the model has no readable card: ${model.cardProblem ?? error.message}`);
+    }
     say('\nmodel card');
     say(`  architecture        ${card.architecture}`);
     say(
-      `  people              train ${card.split.train.length}, validation ${card.split.validation.length}, test ${card.split.test.length} (test people never trained on)`,
+      card.folds === undefined
+        ? `  people              train ${card.split.train.length}, validation ${card.split.validation.length}, test ${card.split.test.length} (test people never trained on)`
+        : `  people              ${card.split.train.length}, all trained on; unseen-people figures by ${card.folds.length}-fold cross-validation over identities`,
     );
-    say(`  threshold           ${card.threshold.toFixed(3)} (Euclidean distance)`);
-    for (const [name, value] of Object.entries(card.metrics)) {
-      const shown =
-        value === null ? 'n/a' : Number.isInteger(value) ? String(value) : Number(value).toFixed(3);
-      say(`  ${name.padEnd(20)}${shown}`);
-    }
-    say(`  gallery             ${model.galleryIdentities} people enrolled`);
+    say(`  training            ${card.timings.epochs} epochs in ${card.timings.totalSeconds.toFixed(0)} s`);
+    say(`  gallery             ${model.galleryIdentities} people enrolled (held-out photos left out)`);
+    out.write(`\ntrained model ${final.modelId} against faceapi-baseline, same people, photos and gallery:`);
+    out.write(formatComparison(card));
 
     if (heldBack.length > 0) {
       // For comparison, the pretrained baseline gets the same people: one reference photo each.

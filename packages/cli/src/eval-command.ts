@@ -6,8 +6,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
 import { extractionOptions } from '@faceshot/extractor/face-extraction';
-import { baselineEmbedder, type Embedder, loadTrainedEmbedder } from '@faceshot/predictor/embedders';
+import {
+  baselineEmbedder,
+  type Embedder,
+  loadTrainedEmbedder,
+  readServingCard,
+} from '@faceshot/predictor/embedders';
 import type { Config, StorageConfig } from '@faceshot/shared/config';
+import type { ServingCard } from '@faceshot/shared/datasets/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import { createObjectStore } from '@faceshot/shared/storage/create-object-store';
 import { InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
@@ -15,8 +21,9 @@ import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { extractFaces } from './eval-faces.js';
-import { evaluateModel } from './eval-metrics.js';
+import { embedAll, evaluateModel } from './eval-metrics.js';
 import { verificationPairs } from './eval-pairs.js';
+import { planHeldOut, protocolFigures, trainedPeople } from './eval-protocols.js';
 import { type DetectorRun, type EvalReport, formatTable, type ModelReport } from './eval-report.js';
 import { findPhotos } from './import-command.js';
 import { ProgressBar } from './progress-bar.js';
@@ -26,6 +33,10 @@ export interface EvalArguments {
   models: readonly string[];
   /** Face detectors to compare; none: the configured one (EXTRACT_DETECTOR). */
   detectors: readonly string[];
+  /** The false-accept rate for TAR (default 0.01). */
+  far?: string | undefined;
+  /** Photos per person held out for protocol (b) when no model card lists them (default 5). */
+  heldOut?: string | undefined;
   dir: string | undefined;
   out: string | undefined;
   roc: string | undefined;
@@ -49,6 +60,9 @@ function describeStorage(storage: StorageConfig): string {
     : `bucket "${storage.bucket}" at ${storage.endPoint}:${storage.port}`;
 }
 
+const DEFAULT_FAR = 0.01;
+const DEFAULT_HELD_OUT = 5;
+
 function parseSeed(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_SEED;
   const seed = Number(raw);
@@ -63,6 +77,22 @@ function parseDetectors(given: readonly string[], configured: DetectorName): Det
       throw new EvalUsageError(`--detector must be one of ${DETECTOR_NAMES.join(', ')} (got "${name}")`);
   }
   return given.length === 0 ? [configured] : [...new Set(given as DetectorName[])];
+}
+
+function parseRate(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_FAR;
+  const rate = Number(raw);
+  if (!(rate > 0 && rate < 1))
+    throw new EvalUsageError(`--far must be a rate between 0 and 1 (got "${raw}")`);
+  return rate;
+}
+
+function parseHeldOut(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_HELD_OUT;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 0 || count > 1000)
+    throw new EvalUsageError(`--held-out must be an integer from 0 to 1000 (got "${raw}")`);
+  return count;
 }
 
 /** Creates the output's folder now, so a bad path fails before minutes of extraction, not after. */
@@ -100,9 +130,11 @@ async function loadEmbedders(
   ids: readonly string[],
   store: ObjectStore,
   config: Config,
-): Promise<Embedder[]> {
+): Promise<{ embedders: Embedder[]; cards: ServingCard[] }> {
   const trained = ids.filter((id) => id !== BASELINE_MODEL_ID);
   for (const id of trained) await assertTrained(id, store, config.storage);
+  const cards: ServingCard[] = [];
+  for (const id of trained) cards.push(await readServingCard(store, id));
   const embedders: Embedder[] = [];
   for (const id of ids) {
     // The baseline's detector does not matter here: every model is scored on each detector's faces.
@@ -111,7 +143,7 @@ async function loadEmbedders(
     // TensorFlow.js (seconds to start) is loaded once, and only when a trained model needs it.
     else embedders.push(await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id));
   }
-  return embedders;
+  return { embedders, cards };
 }
 
 export async function runEvaluation(
@@ -125,6 +157,8 @@ export async function runEvaluation(
     throw new EvalUsageError('--dir <folder of <identity>/<photo> files> is required');
   const seed = parseSeed(args.seed);
   const detectors = parseDetectors(args.detectors, config.extract.detector);
+  const targetFar = parseRate(args.far);
+  const heldOutPerPerson = parseHeldOut(args.heldOut);
   const dir = path.resolve(args.dir);
   const isFolder = await fs.stat(dir).then(
     (stat) => stat.isDirectory(),
@@ -138,7 +172,7 @@ export async function runEvaluation(
     );
   const outFile = await prepareOutput('--out', args.out);
   const rocFile = await prepareOutput('--roc', args.roc);
-  const embedders = await loadEmbedders(
+  const { embedders, cards } = await loadEmbedders(
     [...new Set(args.models.length === 0 ? [BASELINE_MODEL_ID] : args.models)],
     createObjectStore(config.storage),
     config,
@@ -151,6 +185,8 @@ export async function runEvaluation(
   let backend: string | undefined;
   let extractionSeconds = 0;
   let evaluationSeconds = 0;
+  const trained = trainedPeople(cards);
+  const trainedLeftOut = new Set<string>();
   for (const detector of detectors) {
     const started = performance.now();
     stderr.write(
@@ -174,9 +210,13 @@ export async function runEvaluation(
 
     const evaluating = performance.now();
     const { faces } = extracted;
+    // Protocol (a) only on people no evaluated model trained on; protocol (b) on held-out photos.
+    const unseen = faces.flatMap((face, index) => (trained.has(face.identity) ? [] : [index]));
+    const unseenFaces = unseen.map((index) => faces[index] as (typeof faces)[number]);
+    const plan = planHeldOut(faces, extracted.noFaceSha256, cards, heldOutPerPerson, seed);
     // Pairs drawn from this detector's faces (a photo it missed is in none of them), same seed.
     const pairs = verificationPairs(
-      faces.map((face) => face.identity),
+      unseenFaces.map((face) => face.identity),
       PAIR_CAP,
       seed,
     );
@@ -184,6 +224,7 @@ export async function runEvaluation(
     const faceDetectionRate = readable === 0 ? null : faces.length / readable;
     const faceCounts = new Map<string, number>();
     for (const face of faces) faceCounts.set(face.identity, (faceCounts.get(face.identity) ?? 0) + 1);
+    for (const identity of faceCounts.keys()) if (trained.has(identity)) trainedLeftOut.add(identity);
     runs.push({
       detector,
       withFace: faces.length,
@@ -196,8 +237,32 @@ export async function runEvaluation(
     });
     for (const embedder of embedders) {
       stderr.write(`scoring ${embedder.modelId} on ${detector}'s faces\n`);
-      const evaluation = evaluateModel(embedder, faces, pairs, { trials: TRIALS, seed });
-      models.push({ ...evaluation, detector, faceDetectionRate });
+      const evaluation = evaluateModel(embedder, unseenFaces, pairs, { trials: TRIALS, seed });
+      const figures = protocolFigures(embedAll(embedder, faces), faces, unseen, plan, { targetFar, seed });
+      const heldOut = figures.heldOut;
+      models.push({
+        ...evaluation,
+        detector,
+        faceDetectionRate,
+        protocols: {
+          unseenPeople: {
+            people: new Set(unseenFaces.map((face) => face.identity)).size,
+            tarAtFar: figures.unseenTarAtFar,
+          },
+          heldOutPhotos:
+            heldOut === null
+              ? null
+              : {
+                  people: heldOut.people,
+                  probes: heldOut.probes,
+                  missed: heldOut.missed,
+                  galleryPhotos: heldOut.galleryPhotos,
+                  top1: Number.isFinite(heldOut.top1) ? heldOut.top1 : null,
+                  tarAtFar: Number.isFinite(heldOut.tarAtFar) ? heldOut.tarAtFar : null,
+                  source: plan.source,
+                },
+        },
+      });
     }
     evaluationSeconds += (performance.now() - evaluating) / 1000;
   }
@@ -207,6 +272,8 @@ export async function runEvaluation(
     dir,
     createdAt: new Date().toISOString(),
     seed,
+    targetFar,
+    trainedPeopleLeftOut: trainedLeftOut.size,
     backend,
     photos: { total: photos.length, identities: identities.size },
     detectors: runs,

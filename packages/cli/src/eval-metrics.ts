@@ -69,17 +69,23 @@ export function thinCurve(points: readonly RocPoint[], step: number): RocPoint[]
   return kept;
 }
 
+/** Every face through the model, in batches. */
+export function embedAll(embedder: Embedder, faces: readonly EvalFace[]): number[][] {
+  const embeddings: number[][] = [];
+  for (let start = 0; start < faces.length; start += EMBED_BATCH) {
+    const batch = faces.slice(start, start + EMBED_BATCH).map((face) => face.face);
+    for (const embedding of embedder.embed(batch)) embeddings.push(Array.from(embedding));
+  }
+  return embeddings;
+}
+
 export function evaluateModel(
   embedder: Embedder,
   faces: readonly EvalFace[],
   pairs: readonly IndexPair[],
   options: { trials: number; seed: number },
 ): ModelEvaluation {
-  const embeddings: number[][] = [];
-  for (let start = 0; start < faces.length; start += EMBED_BATCH) {
-    const batch = faces.slice(start, start + EMBED_BATCH).map((face) => face.face);
-    for (const embedding of embedder.embed(batch)) embeddings.push(Array.from(embedding));
-  }
+  const embeddings = embedAll(embedder, faces);
 
   const scored = pairs.map((pair) => ({
     distance: euclidean(embeddings[pair.a] ?? [], embeddings[pair.b] ?? []),

@@ -6,6 +6,20 @@ export interface ModelReport extends ModelEvaluation {
   detector: string;
   /** Photos with a face / readable photos (the same for every model on one detector's faces). */
   faceDetectionRate: number | null;
+  protocols: {
+    /** (a): the verification and identification figures above are on these people. */
+    unseenPeople: { people: number; tarAtFar: number | null };
+    /** (b): held-out photos against the rest of their people's photos; null without photos to hold out. */
+    heldOutPhotos: {
+      people: number;
+      probes: number;
+      missed: number;
+      galleryPhotos: number;
+      top1: number | null;
+      tarAtFar: number | null;
+      source: 'model cards' | 'seeded choice';
+    } | null;
+  };
 }
 
 /** What one detector found in the folder (each photo read and detected once per detector). */
@@ -27,6 +41,10 @@ export interface EvalReport {
   dir: string;
   createdAt: string;
   seed: number;
+  /** The false-accept rate TAR is measured at. */
+  targetFar: number;
+  /** People of the folder left out of protocol (a) because an evaluated model trained on them. */
+  trainedPeopleLeftOut: number;
   /** The TensorFlow.js backend face detection ran on (wasm here; tensorflow where tfjs-node loads). */
   backend: string | undefined;
   photos: {
@@ -45,6 +63,24 @@ export interface EvalReport {
 type Row = [string, (model: ModelReport) => string];
 
 const number = (value: number | null, digits = 3) => (value === null ? '-' : value.toFixed(digits));
+const formatRate = (rate: number) => `${Number((rate * 100).toPrecision(3))}%`;
+
+/** One line per detector: who protocol (a) and (b) measured on that detector's faces. */
+function protocolLine(report: EvalReport, run: DetectorRun): string {
+  const first = report.models.find((model) => model.detector === run.detector);
+  const unseenPeople = first?.protocols.unseenPeople.people ?? 0;
+  const heldOut = first?.protocols.heldOutPhotos ?? null;
+  const leftOut =
+    report.trainedPeopleLeftOut > 0
+      ? ` (${report.trainedPeopleLeftOut} left out: an evaluated model trained on them)`
+      : '';
+  const held = heldOut
+    ? `${heldOut.probes + heldOut.missed} photos of ${heldOut.people} people (${heldOut.source}; ` +
+      `${heldOut.missed} without a face count as errors) against their ${heldOut.galleryPhotos} other photos`
+    : 'none';
+  const few = unseenPeople > 0 && unseenPeople < 5 ? ' — fewer than 5 unseen people: read (a) with care' : '';
+  return `  ${run.detector}: (a) unseen people: ${unseenPeople}${leftOut}; (b) held-out photos: ${held}${few}`;
+}
 
 export function formatTable(report: EvalReport): string {
   const { photos, models } = report;
@@ -60,7 +96,7 @@ export function formatTable(report: EvalReport): string {
       'same / different pairs',
       (model) => `${model.verification.samePairs} / ${model.verification.differentPairs}`,
     ],
-    ['ROC AUC', (model) => number(model.verification.rocAuc)],
+    ['(a) ROC AUC', (model) => number(model.verification.rocAuc)],
     ['accuracy at threshold', (model) => number(model.verification.accuracyAtThreshold)],
     ['EER', (model) => number(model.verification.equalErrorRate)],
     [
@@ -68,9 +104,26 @@ export function formatTable(report: EvalReport): string {
       (model) =>
         `${number(model.verification.bestAccuracy)} (${number(model.verification.bestThreshold, 2)})`,
     ],
+    [
+      `(a) open-set TAR at FAR ${formatRate(report.targetFar)}`,
+      (model) => number(model.protocols.unseenPeople.tarAtFar),
+    ],
+    [
+      '(b) top-1, held-out photos',
+      (model) => {
+        const heldOut = model.protocols.heldOutPhotos;
+        return heldOut === null
+          ? '-'
+          : `${number(heldOut.top1)} (${heldOut.probes + heldOut.missed} of ${heldOut.people})`;
+      },
+    ],
+    [
+      `(b) TAR at FAR ${formatRate(report.targetFar)}, held-out photos`,
+      (model) => number(model.protocols.heldOutPhotos?.tarAtFar ?? null),
+    ],
     ...IDENTIFICATION_WAYS.map(
       (asked): Row => [
-        asked === 'all' ? 'one-shot all-way' : `one-shot ${asked}-way`,
+        asked === 'all' ? '(a) one-shot all-way' : `(a) one-shot ${asked}-way`,
         (model) => {
           const accuracy = number(
             model.identification.find((entry) => entry.asked === asked)?.accuracy ?? null,
@@ -95,6 +148,7 @@ export function formatTable(report: EvalReport): string {
         `  ${run.detector}: ${run.withFace} with a face, ${run.noFace} without, ${run.unreadable} unreadable; ` +
         `${run.identitiesWithTwoFaces} people with 2+ faces; ${run.extractionSeconds.toFixed(1)} s (${perPhoto(run)} ms a photo, all threads)`,
     ),
+    ...report.detectors.map((run) => protocolLine(report, run)),
     '',
     line('', models.map(columnOf)),
     ...rows.map(([label, cell]) => line(label, models.map(cell))),

@@ -13,7 +13,8 @@ const USAGE = `usage:
       Uploads <dir>/<identity>/<photo> files into the dataset (created if missing; default name: the
       folder's name) and prints stored / duplicate / rejected counts per identity.
 
-  faceshot eval --dir <dir> [--model <id>]... [--detector <name>]... [--out <file.json>] [--roc <file.png>] [--seed <n>]
+  faceshot eval --dir <dir> [--model <id>]... [--detector <name>]... [--out <file.json>] [--roc <file.png>]
+                [--seed <n>] [--far <rate>] [--held-out <n>]
       Scores models on <dir>/<identity>/<photo> files, side by side: face-detection rate; ROC AUC,
       accuracy at the model's threshold and EER over same- and different-person pairs; one-shot
       5-, 20- and all-way identification. --model is faceapi-baseline (the default) or a trained
@@ -21,6 +22,10 @@ const USAGE = `usage:
       --detector (blazeface, ssd or tiny; default EXTRACT_DETECTOR) finds the faces; given several
       times, every model is scored on each detector's faces, one column per model and detector.
       --out writes every number as JSON, --roc one ROC plot of all models. Runs without the API.
+      Two protocols: (a) people no evaluated model trained on (its card names them): the figures
+      above plus open-set TAR at --far (default 0.01); (b) held-out photos against the rest of their
+      person's photos (the same gallery for every model): a model card's held-out photos when the
+      folder is its dataset, else --held-out photos per person (default 5); misses count as errors.
 
 environment:
   FACESHOT_API_URL   the API's base URL (default http://127.0.0.1:3000)
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       roc: { type: 'string' },
       seed: { type: 'string' },
+      far: { type: 'string' },
+      'held-out': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'eval') {
-    const { model, detector, out, roc, seed } = values;
+    const { model, detector, out, roc, seed, far } = values;
     const args = {
       models: model ?? [],
       detectors: detector ?? [],
@@ -71,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       out,
       roc,
       seed,
+      far,
+      heldOut: values['held-out'],
       extra: positionals.slice(1),
     };
     // Loaded on demand: its face-detection and TensorFlow.js modules take a second to import.

@@ -11,10 +11,32 @@ export const HyperparametersSchema = Type.Object(
     margin: Type.Optional(Type.Number({ minimum: 0.01, maximum: 100 })),
     patience: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    targetFar: Type.Optional(
+      Type.Number({
+        minimum: 1e-4,
+        maximum: 0.5,
+        description: 'The false-accept rate the threshold is set for (default 0.01)',
+      }),
+    ),
+    identityPull: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: 'transfer: pull towards the identity map' }),
+    ),
+    folds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 20,
+        description: 'transfer: k of cross-validation over people (0: automatic for small datasets)',
+      }),
+    ),
+    photosPerPerson: Type.Optional(
+      Type.Integer({ minimum: 2, maximum: 64, description: 'transfer: photos per person in a batch' }),
+    ),
   },
   {
     additionalProperties: false,
-    description: 'Training overrides: epochs, batchSize, learningRate, margin, patience, seed',
+    description:
+      'Training overrides: epochs, batchSize, learningRate, margin, patience, seed, targetFar; transfer ' +
+      'also identityPull, folds, photosPerPerson (the train stage refuses those for seed)',
   },
 );
 export type HyperparameterOverrides = Static<typeof HyperparametersSchema>;

@@ -1,5 +1,7 @@
-// Models: every model with its status; a model's card (metrics, threshold, data, timings) with its ROC
+// Models: every model with its status; a model's card: how it compares with faceapi-baseline on both
+// protocols (said plainly when it does not beat it), metrics, threshold, data, timings, and its ROC
 // curve when the card holds one (`card.roc`: [{fpr, tpr}]), else the loss per epoch of its training.
+// The card's shape is the API's card schema (packages/shared/src/datasets/model-card.ts).
 import { getJson, segment } from './api.js';
 import { areaUnder, dataTable, lineChart, rocPoints } from './chart.js';
 import { facts, h, num, percent, replace, showProblem, when } from './dom.js';
@@ -8,13 +10,92 @@ import { BASELINE_MODEL, byId, chooseModel, state } from './state.js';
 /** How to show each metric the trainer writes; others are shown as they are. */
 const METRICS = {
   testAuc: ['ROC AUC (test people)', (value) => num(value, 3)],
-  testAccuracy: ['Accuracy at the threshold (test)', percent],
-  validationAccuracy: ['Accuracy at the threshold (validation)', percent],
+  testTarAtFar: ['Open-set TAR at the target FAR (unseen people)', percent],
   oneShot5Way: ['One-shot 5-way identification', percent],
   oneShotAllWay: ['One-shot all-way identification', percent],
-  oneShotAllWays: ['People in the all-way trials', (value) => num(value, 0)],
-  oneShotTrials: ['One-shot trials', (value) => num(value, 0)],
+  heldOutTop1: ['Top-1 on held-out photos of its own people', percent],
+  heldOutTarAtFar: ['TAR at the target FAR on held-out photos', percent],
+  unseenPeople: ['Unseen people measured', (value) => num(value, 0)],
+  heldOutPeople: ['Own people measured', (value) => num(value, 0)],
 };
+
+const PROTOCOL_TITLES = {
+  unseenPeople: '(a) People it never trained on',
+  heldOutPhotos: '(b) Its own people, photos held out of training and of the gallery',
+};
+
+/** A figure: the value, or mean ± sd over folds. */
+function figure(value) {
+  if (!value || typeof value.value !== 'number') return '–';
+  return typeof value.sd === 'number' ? `${num(value.value, 3)} ± ${num(value.sd, 3)}` : num(value.value, 3);
+}
+
+function better(difference) {
+  if (typeof difference !== 'number') return 'not measurable';
+  if (difference > 0) return 'trained';
+  if (difference < 0) return 'baseline';
+  return 'equal';
+}
+
+/** Per protocol: both models' figures side by side, which is better, and the verdict in words. */
+function comparison(card) {
+  const protocols = card.protocols;
+  if (!protocols || typeof protocols !== 'object') return [];
+  const worse = [];
+  const sections = Object.values(protocols).map((protocol) => {
+    for (const metric of protocol.metrics ?? []) if (metric.difference < 0) worse.push(metric.label);
+    return h(
+      'section',
+      { class: 'protocol', 'data-protocol': protocol.protocol },
+      h('h4', { text: PROTOCOL_TITLES[protocol.protocol] ?? protocol.protocol }),
+      h('p', { class: 'subtle', text: protocol.description }),
+      protocol.warning ? h('p', { class: 'note', text: `Note: ${protocol.warning}` }) : null,
+      h(
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          { class: 'comparison' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Metric', 'Trained', 'faceapi-baseline', 'Better'].map((text) =>
+                h('th', { scope: 'col', text }),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            (protocol.metrics ?? []).map((metric) =>
+              h(
+                'tr',
+                { class: metric.beatsBaseline ? 'wins' : metric.difference < 0 ? 'loses' : undefined },
+                h('th', { scope: 'row', text: metric.label }),
+                h('td', { class: 'numeric', text: figure(metric.trained) }),
+                h('td', { class: 'numeric', text: figure(metric.baseline) }),
+                h('td', { text: better(metric.difference) }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  });
+  const verdict = card.beatsBaseline
+    ? 'This model beats faceapi-baseline: better or equal on every figure below, better on at least one.'
+    : worse.length > 0
+      ? `This model does NOT beat faceapi-baseline: it is worse on ${worse.join('; ')}.`
+      : 'This model does NOT beat faceapi-baseline: no figure below is better.';
+  return [
+    h('h3', { text: 'Against faceapi-baseline' }),
+    h('p', { class: card.beatsBaseline ? 'verdict wins' : 'verdict loses', role: 'status', text: verdict }),
+    ...sections,
+  ];
+}
 
 /** @param {Record<string, unknown>} metrics */
 function metricRows(metrics) {
@@ -74,14 +155,14 @@ function curves(card) {
         points: epochs.map((row) => ({ x: row.epoch, y: Number(row[entry.key]) })),
       }));
     const best = epochs.reduce(
-      (low, row) =>
-        Number.isFinite(row.valLoss) && (low === undefined || row.valLoss < low.valLoss) ? row : low,
+      (high, row) =>
+        Number.isFinite(row.valScore) && (high === undefined || row.valScore > high.valScore) ? row : high,
       undefined,
     );
     parts.push(
       lineChart({
         title: 'Loss per epoch',
-        description: `Contrastive loss on the training and validation pairs over ${epochs.length} epochs${best ? `; the lowest validation loss, ${num(best.valLoss, 4)}, was at epoch ${best.epoch}` : ''}.`,
+        description: `Training loss over ${epochs.length} epochs${best ? `; the best validation recognition score, ${num(best.valScore, 3)}, was at epoch ${best.epoch}` : ''}.`,
         xLabel: 'Epoch',
         yLabel: 'Loss',
         series,
@@ -91,12 +172,22 @@ function curves(card) {
       }),
       dataTable(
         'Loss per epoch',
-        ['Epoch', 'Training loss', 'Validation loss', 'Validation accuracy', 'Seconds'],
+        [
+          'Epoch',
+          'Fold',
+          'Training loss',
+          'Validation loss',
+          'Validation one-shot all-way',
+          'Validation TAR at FAR',
+          'Seconds',
+        ],
         epochs.map((row) => [
           row.epoch,
+          row.fold === undefined ? '–' : row.fold === 0 ? 'refit' : String(row.fold),
           num(row.loss, 4),
-          num(row.valLoss, 4),
-          percent(row.valAccuracy),
+          Number.isFinite(row.valLoss) ? num(row.valLoss, 4) : '–',
+          Number.isFinite(row.valOneShotAllWay) ? percent(row.valOneShotAllWay) : '–',
+          Number.isFinite(row.valTarAtFar) ? percent(row.valTarAtFar) : '–',
           num(row.seconds, 1),
         ]),
       ),
@@ -192,11 +283,19 @@ export function initModels({ onModelsLoaded }) {
         ),
         card.description ? h('p', { text: card.description }) : null,
         model.failedReason ? h('p', { class: 'problem', text: model.failedReason }) : null,
+        model.cardProblem ? h('p', { class: 'problem', text: model.cardProblem }) : null,
+        ...comparison(card),
         facts([
           ['Architecture', model.architecture],
           ['Dataset', model.datasetId || undefined],
           ['Created', id === BASELINE_MODEL ? 'built in' : when(model.createdAt)],
           ['Distance threshold', card.threshold === undefined ? undefined : num(card.threshold, 4)],
+          [
+            'Threshold rule',
+            card.thresholdRule
+              ? `target FAR ${percent(card.thresholdRule.targetFar)}${typeof card.thresholdRule.measuredFar === 'number' ? `, measured ${percent(card.thresholdRule.measuredFar)} over ${card.thresholdRule.impostorProbes} stranger probes` : ''}; set on ${card.thresholdRule.measuredOn}`
+              : undefined,
+          ],
           ['People in the gallery', String(model.galleryIdentities ?? 0)],
           ['Backend', card.backend],
           [
@@ -207,16 +306,18 @@ export function initModels({ onModelsLoaded }) {
           ],
           [
             'People per split',
-            card.split
-              ? ['train', 'validation', 'test']
-                  .map((key) => `${card.split[key]?.length ?? 0} ${key}`)
-                  .join(' · ')
-              : undefined,
+            card.folds
+              ? `${card.split?.train?.length ?? 0}, all trained on; unseen-people figures by ${card.folds.length}-fold cross-validation`
+              : card.split
+                ? ['train', 'validation', 'test']
+                    .map((key) => `${card.split[key]?.length ?? 0} ${key}`)
+                    .join(' · ')
+                : undefined,
           ],
           [
             'Training',
             card.timings
-              ? `${num(card.timings.epochs, 0)} epochs in ${num(card.timings.totalSeconds, 0)} s (${num(card.timings.trainPairsPerSecond, 0)} pairs/s)`
+              ? `${num(card.timings.epochs, 0)} epochs in ${num(card.timings.totalSeconds, 0)} s (${card.timings.trainPairsPerSecond !== undefined ? `${num(card.timings.trainPairsPerSecond, 0)} pairs/s` : `${num(card.timings.trainFacesPerSecond, 0)} faces/s`})`
               : undefined,
           ],
           [

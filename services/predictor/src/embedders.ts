@@ -3,8 +3,10 @@
 //  - faceapi-baseline: face-api's own 128-d descriptor (works before any training);
 //  - transfer: the trained dense head over that descriptor;
 //  - seed: the seed's CNN over the 80×80 grey crop.
+import { type ServingCard, ServingCardSchema } from '@faceshot/shared/datasets/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
+import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
@@ -51,13 +53,6 @@ export function baselineEmbedder(threshold: number, detector: DetectorName): Emb
   };
 }
 
-interface ModelCard {
-  architecture: 'seed' | 'transfer';
-  threshold: number;
-  /** Absent on cards written before detectors were recorded. */
-  detector?: string;
-}
-
 /** Cards from before the detector was recorded: their faces were found by SSD, then the only default. */
 export const LEGACY_CARD_DETECTOR: DetectorName = 'ssd';
 
@@ -69,6 +64,18 @@ export function cardDetector(modelId: string, card: { detector?: unknown }): Det
       `model "${modelId}" names an unknown face detector "${String(card.detector)}"`,
     );
   return card.detector;
+}
+
+/** A trained model's card as serving reads it; PermanentJobError when missing or malformed. */
+export async function readServingCard(store: ObjectStore, modelId: string): Promise<ServingCard> {
+  const card = await readJsonObject<unknown>(store, storageKeys.modelFile(modelId, 'card.json'));
+  if (card === undefined) throw new PermanentJobError(`model "${modelId}" is not trained (it has no card)`);
+  try {
+    return parseWithSchema(ServingCardSchema, card, `card of model "${modelId}"`);
+  } catch (error) {
+    if (error instanceof SchemaError) throw new PermanentJobError(error.message);
+    throw error;
+  }
 }
 
 function inputTensor(
@@ -108,8 +115,7 @@ function inputTensor(
 
 /** Loads a trained model's network and card from storage. */
 export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: string): Promise<Embedder> {
-  const card = await readJsonObject<ModelCard>(store, storageKeys.modelFile(modelId, 'card.json'));
-  if (card === undefined) throw new PermanentJobError(`model "${modelId}" is not trained (it has no card)`);
+  const card = await readServingCard(store, modelId);
   const detector = cardDetector(modelId, card);
   const modelJson = await readJsonObject<{
     modelTopology: object;

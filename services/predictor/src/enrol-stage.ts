@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PhotoFacesResult } from '@faceshot/extractor/face-extraction';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import type { GalleryPhoto, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
@@ -11,7 +12,7 @@ import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import sharp from 'sharp';
-import type { Embedder, FaceInput } from './embedders.js';
+import { type Embedder, type FaceInput, readServingCard } from './embedders.js';
 import type { ModelServing } from './model-serving.js';
 import { readUpload } from './predict-stage.js';
 
@@ -103,10 +104,16 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
     const embedder: Embedder = await deps.serving.embedder(modelId);
     const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(datasetId));
     if (curation === undefined) throw new PermanentJobError(`dataset "${datasetId}" has no curation yet`);
+    // A trained model's held-out photos measure it (protocol b): they never enter its gallery.
+    const heldOut = new Set(
+      modelId === BASELINE_MODEL_ID
+        ? []
+        : Object.values((await readServingCard(deps.store, modelId)).heldOut ?? {}).flat(),
+    );
     // Kept faces per identity, the most typical (nearest the identity's consensus face) first.
     const byIdentity = new Map<string, { faceId: string; distance: number }[]>();
     for (const [faceId, decision] of Object.entries(curation.faces)) {
-      if (decision.status !== 'kept') continue;
+      if (decision.status !== 'kept' || heldOut.has(faceId)) continue;
       const list = byIdentity.get(decision.identity) ?? [];
       list.push({ faceId, distance: decision.distance ?? 0 });
       byIdentity.set(decision.identity, list);

@@ -411,12 +411,17 @@ it('d. SIGTERM of the trainer mid-training: exits within the grace period, the j
       );
     }
     const card = (await client.expect(200, 'GET', `/v1/models/${run.pipeline.modelId}`)).card as {
-      history: { epoch: number }[];
+      history: { epoch: number; fold?: number }[];
     };
-    assert.deepEqual(
-      card.history.map((entry) => entry.epoch),
-      Array.from({ length: card.history.length }, (_, index) => index + 1),
-      'one history entry per epoch, none twice',
-    );
+    // Per training run (each cross-validation fold, then the shipped model): epochs 1, 2, … once each.
+    const runs = new Map<number, number[]>();
+    for (const entry of card.history)
+      runs.set(entry.fold ?? 0, [...(runs.get(entry.fold ?? 0) ?? []), entry.epoch]);
+    for (const [fold, epochs] of runs)
+      assert.deepEqual(
+        epochs,
+        Array.from({ length: epochs.length }, (_, index) => index + 1),
+        `fold ${fold}: one history entry per epoch, none twice`,
+      );
   });
 });

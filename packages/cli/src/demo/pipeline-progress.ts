@@ -10,7 +10,15 @@ function describeStage(stage: StageStatus): string {
   let detail = '';
   if (typeof progress === 'object' && progress !== null) {
     if ('epoch' in progress) {
-      detail = ` epoch ${String(progress.epoch)}/${String(progress.epochs)} loss ${Number(progress.loss).toFixed(4)} valAccuracy ${Number(progress.valAccuracy).toFixed(3)}`;
+      const fold =
+        progress.fold === undefined
+          ? ''
+          : progress.fold === 0
+            ? ' (shipped model)'
+            : ` (fold ${String(progress.fold)})`;
+      const score =
+        typeof progress.valScore === 'number' ? ` validation score ${progress.valScore.toFixed(3)}` : '';
+      detail = ` epoch ${String(progress.epoch)}/${String(progress.epochs)}${fold} loss ${Number(progress.loss).toFixed(4)}${score}`;
     } else if ('identities' in progress)
       detail = ` ${String(progress.identities)}/${String(progress.of)} people`;
   }

@@ -78,6 +78,8 @@ const PairsPayload = Type.Object(
     pairsPerClass: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     validationShare: Type.Number({ minimum: 0, maximum: 0.9 }),
     testShare: Type.Number({ minimum: 0, maximum: 0.9 }),
+    /** Photos per person held out of training and of the gallery (protocol b); at most half of theirs. */
+    heldOutPhotos: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,12 @@
 
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import {
+  AnyCardSchema,
+  type BuiltInCard,
+  type ModelCard,
+  ModelCardSchema,
+} from '@faceshot/shared/datasets/model-card';
+import {
   BASELINE_MODEL_ID,
   type ModelEntry,
   type ModelRepository,
@@ -10,6 +16,7 @@ import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-reposit
 import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
 import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
+import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -41,14 +48,20 @@ const ModelSummary = Type.Object({
 });
 
 export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = async (app, deps) => {
-  async function card(id: string): Promise<Record<string, unknown> | undefined> {
+  /** The stored card when it matches the card schema; otherwise why not (a card of another version). */
+  async function card(id: string): Promise<{ card?: ModelCard; cardProblem?: string }> {
+    let raw: unknown;
     try {
-      return JSON.parse(
-        (await deps.store.get(storageKeys.modelFile(id, 'card.json'))).toString('utf8'),
-      ) as Record<string, unknown>;
+      raw = JSON.parse((await deps.store.get(storageKeys.modelFile(id, 'card.json'))).toString('utf8'));
     } catch (error) {
-      if (error instanceof ObjectNotFoundError) return undefined;
+      if (error instanceof ObjectNotFoundError) return {};
       throw error;
+    }
+    try {
+      return { card: parseWithSchema(ModelCardSchema, raw, 'model card') };
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      return { cardProblem: `${error.message} (written by an older version? retrain the model)` };
     }
   }
 
@@ -65,13 +78,13 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       galleryIdentities: await deps.galleries.count(BASELINE_MODEL_ID),
       card: {
         modelId: BASELINE_MODEL_ID,
-        architecture: 'faceapi-baseline',
+        architecture: 'faceapi-baseline' as const,
         description:
           "face-api's pretrained 128-d face descriptor (ResNet-34-like, trained by its authors on millions of faces), " +
           'compared by Euclidean distance; needs no training',
         threshold: deps.baselineThreshold,
         metrics: {},
-      },
+      } satisfies BuiltInCard,
     };
   }
 
@@ -116,6 +129,15 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
             ),
             validationShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
             testShare: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
+            heldOutPhotos: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 1000,
+                description:
+                  'Photos per person held out of training and of the gallery to measure the model on its own people ' +
+                  "(protocol b); at most half of anyone's photos (default 5)",
+              }),
+            ),
             seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
             autoEnrol: Type.Optional(
               Type.Boolean({
@@ -166,6 +188,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
               pairsPerClass: body.pairsPerClass ?? 20_000,
               validationShare: body.validationShare ?? 0.15,
               testShare: body.testShare ?? 0.2,
+              ...(body.heldOutPhotos === undefined ? {} : { heldOutPhotos: body.heldOutPhotos }),
             },
           },
         ],
@@ -223,7 +246,10 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         response: {
           200: Type.Object({
             ...ModelSummary.properties,
-            card: Type.Optional(Type.Object({}, { additionalProperties: true })),
+            card: Type.Optional(AnyCardSchema),
+            cardProblem: Type.Optional(
+              Type.String({ description: 'Set when the stored card does not match the card schema' }),
+            ),
           }),
           404: ProblemSchema,
         },
@@ -233,8 +259,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       if (request.params.id === BASELINE_MODEL_ID) return baseline();
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);
-      const found = await card(entry.id);
-      return { ...(await summary(entry)), ...(found ? { card: found } : {}) };
+      return { ...(await summary(entry)), ...(await card(entry.id)) };
     },
   );
 

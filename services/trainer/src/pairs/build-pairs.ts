@@ -76,3 +76,36 @@ export function drawPairs(
   const count = Math.min(similar.length, dissimilar.length);
   return shuffled([...similar.slice(0, count), ...dissimilar.slice(0, count)], random);
 }
+
+/** Photos held out per person by default: protocol (b)'s probes (the seed-faces acceptance holds out 5). */
+export const DEFAULT_HELD_OUT_PHOTOS = 5;
+
+/**
+ * The photos of each person held out of training and of the gallery: a seeded choice of `perPerson`
+ * among their usable faces and their photos without a usable face (those count as misses), at most
+ * half of them so that training keeps the rest.
+ */
+export function chooseHeldOut(
+  photosByIdentity: ReadonlyMap<string, { faces: readonly string[]; missed: readonly string[] }>,
+  perPerson: number,
+  random: () => number,
+): Map<string, { faces: string[]; missed: string[] }> {
+  const chosen = new Map<string, { faces: string[]; missed: string[] }>();
+  for (const identity of [...photosByIdentity.keys()].sort()) {
+    const { faces, missed } = photosByIdentity.get(identity) ?? { faces: [], missed: [] };
+    const all = [
+      ...faces.map((id) => ({ id, missed: false })),
+      ...missed.map((id) => ({ id, missed: true })),
+    ];
+    const count = Math.min(perPerson, Math.floor(all.length / 2));
+    const picked = shuffled(
+      all.sort((a, b) => a.id.localeCompare(b.id)),
+      random,
+    ).slice(0, count);
+    chosen.set(identity, {
+      faces: picked.filter((photo) => !photo.missed).map((photo) => photo.id),
+      missed: picked.filter((photo) => photo.missed).map((photo) => photo.id),
+    });
+  }
+  return chosen;
+}

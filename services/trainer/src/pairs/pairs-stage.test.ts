@@ -71,8 +71,17 @@ it('writes balanced pairs per identity split as uint8 NumPy arrays with their me
     pairsPerClass: 40,
     validationShare: 0.2,
     testShare: 0.2,
+    // Every kept face in pairs here; holding photos out is tested with the train stage.
+    heldOutPhotos: 0,
   };
   const result = await stage(payload, context);
+  assert.deepEqual(
+    Object.values(
+      (JSON.parse((await store.get(storageKeys.pairsFile('pairs_1', 'meta.json'))).toString()) as PairsMeta)
+        .heldOut,
+    ).flatMap((entry) => [...entry.faces, ...entry.missed]),
+    [],
+  );
   assert.deepEqual(result.identities, { train: 6, validation: 2, test: 2 });
 
   const meta = JSON.parse(

@@ -11,7 +11,14 @@ import { seededRandom } from '@faceshot/shared/seeded-random';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import sharp from 'sharp';
-import { drawPairs, type Pair, type SplitName, splitIdentities } from './build-pairs.js';
+import {
+  chooseHeldOut,
+  DEFAULT_HELD_OUT_PHOTOS,
+  drawPairs,
+  type Pair,
+  type SplitName,
+  splitIdentities,
+} from './build-pairs.js';
 
 export interface PairsMeta {
   pairsId: string;
@@ -27,6 +34,11 @@ export interface PairsMeta {
   >;
   /** Face keys (grey images) of every pair, in array order: [x1 key, x2 key, y]. */
   pairs: [string, string, 0 | 1][];
+  /**
+   * Per person, the face ids (photo sha256) held out of every pair, of training and of the gallery:
+   * `faces` have a usable face, `missed` do not (protocol b counts them as errors).
+   */
+  heldOut: Record<string, { faces: string[]; missed: string[] }>;
 }
 
 async function readCuration(store: ObjectStore, datasetId: string): Promise<Curation> {
@@ -44,11 +56,27 @@ export function createPairsStage(deps: { store: ObjectStore; graySize: number })
   return async (payload: PayloadOf<'pairs'>, context: StageContext): Promise<ResultOf<'pairs'>> => {
     const { datasetId, pairsId, seed, pairsPerClass } = payload;
     const curation = await readCuration(deps.store, datasetId);
-    const facesByIdentity = new Map<string, string[]>();
+    // Per person: kept faces, and photos without a usable face (rejected before any distance was
+    // measured: no face, too small, low score). Faces rejected as someone else's stay out entirely.
+    const photosByIdentity = new Map<string, { faces: string[]; missed: string[] }>();
     for (const [faceId, decision] of Object.entries(curation.faces).sort(([a], [b]) => a.localeCompare(b))) {
-      if (decision.status !== 'kept') continue;
-      const key = storageKeys.gray(datasetId, decision.identity, faceId);
-      facesByIdentity.set(decision.identity, [...(facesByIdentity.get(decision.identity) ?? []), key]);
+      const photos = photosByIdentity.get(decision.identity) ?? { faces: [], missed: [] };
+      if (decision.status === 'kept') photos.faces.push(faceId);
+      else if (decision.distance === undefined && decision.overridden !== true) photos.missed.push(faceId);
+      photosByIdentity.set(decision.identity, photos);
+    }
+    const heldOut = chooseHeldOut(
+      photosByIdentity,
+      payload.heldOutPhotos ?? DEFAULT_HELD_OUT_PHOTOS,
+      seededRandom(seed + 7919),
+    );
+    const facesByIdentity = new Map<string, string[]>();
+    for (const [identity, photos] of photosByIdentity) {
+      const held = new Set(heldOut.get(identity)?.faces ?? []);
+      const training = photos.faces
+        .filter((faceId) => !held.has(faceId))
+        .map((faceId) => storageKeys.gray(datasetId, identity, faceId));
+      if (training.length > 0) facesByIdentity.set(identity, training);
     }
     const usable = [...facesByIdentity.keys()].filter(
       (identity) => (facesByIdentity.get(identity)?.length ?? 0) >= 2,
@@ -73,6 +101,7 @@ export function createPairsStage(deps: { store: ObjectStore; graySize: number })
       count: 0,
       splits: {} as PairsMeta['splits'],
       pairs: [],
+      heldOut: Object.fromEntries(heldOut),
     };
     const all: Pair[] = [];
     for (const name of ['train', 'validation', 'test'] as const) {

@@ -1,7 +1,8 @@
-// The Siamese training loop shared by both architectures: batches of pairs, the contrastive loss,
-// RMSprop, validation loss and accuracy per epoch, early stopping that keeps the best weights.
+// The seed network's Siamese training loop: batches of pairs, the contrastive loss, RMSprop; after
+// every epoch the validation pairs' loss and the validation people's recognition (one-shot all-way,
+// TAR at the target FAR); early stopping keeps the weights of the best recognition score.
 
-import { bestThreshold } from '@faceshot/shared/evaluation/verification-metrics';
+import type { EpochReport } from '@faceshot/shared/datasets/model-card';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
 import type * as TF from '@tensorflow/tfjs';
 import { contrastiveLoss, euclideanDistance } from './seed-network.js';
@@ -15,6 +16,7 @@ export interface Hyperparameters {
   margin: number;
   patience: number;
   seed: number;
+  targetFar: number;
 }
 
 export interface PairSet {
@@ -25,12 +27,12 @@ export interface PairSet {
   labels: Uint8Array;
 }
 
-export interface EpochReport {
-  epoch: number;
-  loss: number;
-  valLoss: number;
-  valAccuracy: number;
-  seconds: number;
+/** Recognition figures of the validation people after an epoch (higher score is better). */
+export interface EpochScore {
+  score: number;
+  oneShotAllWay: number;
+  tarAtFar: number;
+  auc: number;
 }
 
 /** Distances of the given rows with the model in inference mode, in batches. */
@@ -61,13 +63,15 @@ export async function trainSiamese(
   hyper: Hyperparameters,
   hooks: {
     startEpoch: number;
-    bestValLoss: number;
+    bestScore: number;
+    /** The validation people's recognition with the current weights. */
+    score(): EpochScore;
     onEpoch(report: EpochReport, improved: boolean): Promise<void>;
   },
-): Promise<{ epochs: number; bestValLoss: number; history: EpochReport[]; pairsPerSecond: number }> {
+): Promise<{ epochs: number; bestScore: number; history: EpochReport[]; pairsPerSecond: number }> {
   const optimizer = tf.train.rmsprop(hyper.learningRate);
   const history: EpochReport[] = [];
-  let best = hooks.bestValLoss;
+  let best = hooks.bestScore;
   let bestWeights = model.getWeights().map((weight) => weight.clone());
   let sinceBest = 0;
   let trainedPairs = 0;
@@ -112,21 +116,24 @@ export async function trainSiamese(
           hyper.margin,
         ).dataSync()[0] ?? 0,
     );
-    const scored = validation.rows.map((row, index) => ({
-      distance: distances[index] ?? 0,
-      same: validation.labels[row] === 1,
-    }));
+    const figures = hooks.score();
+    const finiteOrNull = (value: number) => (Number.isFinite(value) ? value : null);
     const report: EpochReport = {
       epoch: epoch + 1,
       loss: lossSum / Math.max(1, order.length),
       valLoss,
-      valAccuracy: bestThreshold(scored).accuracy,
+      valScore: figures.score,
+      valOneShotAllWay: finiteOrNull(figures.oneShotAllWay),
+      valTarAtFar: finiteOrNull(figures.tarAtFar),
+      valAuc: finiteOrNull(figures.auc),
       seconds: (performance.now() - started) / 1000,
     };
     history.push(report);
-    const improved = valLoss < best;
+    const improved = Number.isFinite(figures.score)
+      ? figures.score > best
+      : best === Number.NEGATIVE_INFINITY;
     if (improved) {
-      best = valLoss;
+      best = Number.isFinite(figures.score) ? figures.score : best;
       sinceBest = 0;
       for (const weight of bestWeights) weight.dispose();
       bestWeights = model.getWeights().map((weight) => weight.clone());
@@ -144,7 +151,7 @@ export async function trainSiamese(
   optimizer.dispose();
   return {
     epochs: epoch,
-    bestValLoss: best,
+    bestScore: best,
     history,
     pairsPerSecond: trainingSeconds > 0 ? trainedPairs / trainingSeconds : 0,
   };

@@ -1,5 +1,6 @@
 // The train stage on small synthetic datasets (people as clusters): it learns, writes a loadable
-// tfjs model and a card with every metric, and a retried job resumes from its checkpoint.
+// tfjs model and a card with both protocols beside the baseline, keeps held-out photos out of
+// training and the gallery, and a retried job resumes from its checkpoint.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -7,14 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { ModelCardSchema } from '@faceshot/shared/datasets/model-card';
 import { createLogger } from '@faceshot/shared/logger';
+import { parseWithSchema } from '@faceshot/shared/schema';
 import { seededRandom } from '@faceshot/shared/seeded-random';
 import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import sharp from 'sharp';
-import { createPairsStage } from '../pairs/pairs-stage.js';
+import { createPairsStage, type PairsMeta } from '../pairs/pairs-stage.js';
 import { createTrainStage } from './train-stage.js';
+import { readDatasetFaces } from './transfer-training.js';
 
 let root: string;
 let store: FsObjectStore;
@@ -90,45 +94,47 @@ before(async () => {
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-interface Card {
-  architecture: string;
-  backend: string;
-  threshold: number;
-  metrics: Record<string, number>;
-  timings: { epochs: number; trainPairsPerSecond: number };
-  history: { epoch: number }[];
-  roc: { fpr: number[]; tpr: number[] };
-}
+const readCard = async (modelId: string) =>
+  parseWithSchema(
+    ModelCardSchema,
+    JSON.parse((await store.get(storageKeys.modelFile(modelId, 'card.json'))).toString()),
+    'card',
+  );
 
-it('trains the transfer head, writes a loadable model and a card with every metric', async () => {
+it('trains the transfer head, writes a loadable model and a card comparing both protocols with the baseline', async () => {
   const stage = createTrainStage({ store, loadTensorflow: loadTrainingTensorflow });
   const result = await stage(
     {
       modelId: 'model_transfer',
       pairsId: 'pairs_t',
       architecture: 'transfer',
-      hyperparameters: { epochs: 15, patience: 15 },
+      hyperparameters: { epochs: 8, patience: 8 },
     },
     context,
   );
-  const card = JSON.parse(
-    (await store.get(storageKeys.modelFile('model_transfer', 'card.json'))).toString(),
-  ) as Card;
+  const card = await readCard('model_transfer');
   assert.equal(card.architecture, 'transfer');
   assert.equal(card.backend, 'wasm');
-  for (const metric of ['validationAccuracy', 'testAuc', 'testAccuracy', 'oneShot5Way', 'oneShotAllWay']) {
+  // 20 people, 6 of them in the test split: too few for one split, so protocol (a) is cross-validated.
+  assert.equal(card.protocols.unseenPeople.folds, card.folds?.length);
+  assert.ok((card.folds?.length ?? 0) >= 2);
+  assert.deepEqual(card.folds?.flat().sort(), [...card.split.train].sort());
+  for (const protocol of [card.protocols.unseenPeople, card.protocols.heldOutPhotos]) {
+    assert.ok(protocol.metrics.length >= 2, protocol.protocol);
+    for (const metric of protocol.metrics) {
+      assert.equal(typeof metric.trained.value, 'number', `${protocol.protocol} ${metric.metric}`);
+      assert.equal(typeof metric.baseline.value, 'number', `${protocol.protocol} ${metric.metric} baseline`);
+      assert.equal(metric.beatsBaseline, (metric.difference ?? 0) > 0);
+    }
+  }
+  assert.equal(typeof card.protocols.unseenPeople.metrics[0]?.trained.sd, 'number');
+  for (const metric of ['oneShotAllWay', 'testAuc', 'testTarAtFar', 'heldOutTop1']) {
     assert.equal(typeof card.metrics[metric], 'number', metric);
   }
-  assert.equal(card.metrics.oneShotTrials, 1000);
-  assert.ok((card.metrics.testEer ?? 1) < 0.5);
-  // The ROC curve for plotting: from (0, 0) to (1, 1), never decreasing, at most 101 points.
-  assert.equal(card.roc.fpr.length, card.roc.tpr.length);
-  assert.ok(card.roc.fpr.length > 2 && card.roc.fpr.length <= 101);
-  assert.deepEqual([card.roc.fpr[0], card.roc.tpr[0]], [0, 0]);
-  assert.deepEqual([card.roc.fpr.at(-1), card.roc.tpr.at(-1)], [1, 1]);
-  assert.ok(card.roc.tpr.every((value, index) => index === 0 || value >= (card.roc.tpr[index - 1] ?? 0)));
-  assert.ok((card.metrics.testAuc ?? 0) > 0.9, `test AUC ${card.metrics.testAuc}`);
+  assert.equal(card.thresholdRule.targetFar, 0.01);
+  assert.ok(card.threshold > 0 && card.threshold === card.thresholdRule.distance);
   assert.equal(result.threshold, card.threshold);
+  assert.equal(typeof card.beatsBaseline, 'boolean');
   const { tf } = await loadTrainingTensorflow();
   const modelJson = JSON.parse(
     (await store.get(storageKeys.modelFile('model_transfer', 'model.json'))).toString(),
@@ -141,8 +147,35 @@ it('trains the transfer head, writes a loadable model and a card with every metr
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
     }),
   );
-  assert.deepEqual(loaded.outputs[0]?.shape, [null, 64]);
+  assert.deepEqual(loaded.outputs[0]?.shape, [null, 128]);
   assert.equal(await store.stat(storageKeys.modelFile('model_transfer', 'checkpoint.json')), undefined);
+});
+
+it('never puts a held-out photo into pairs, training or the gallery of protocol (b)', async () => {
+  const meta = JSON.parse(
+    (await store.get(storageKeys.pairsFile('pairs_t', 'meta.json'))).toString(),
+  ) as PairsMeta;
+  const held = Object.values(meta.heldOut).flatMap((entry) => entry.faces);
+  // 5 photos a person, at most half held out: 2 each.
+  assert.equal(held.length, 20 * 2);
+  const paired = new Set(
+    meta.pairs.flatMap(([a, b]) => [a, b]).map((key) => key.split('/').at(-1)?.replace('.png', '')),
+  );
+  assert.deepEqual(
+    held.filter((faceId) => paired.has(faceId)),
+    [],
+  );
+  const faces = await readDatasetFaces(store, meta);
+  const training = new Set([...faces.training.values()].flat().map((face) => face.faceId));
+  assert.deepEqual(
+    held.filter((faceId) => training.has(faceId)),
+    [],
+  );
+  assert.equal([...faces.heldOut.values()].flat().length, held.length);
+  const card = await readCard('model_transfer');
+  assert.equal(card.protocols.heldOutPhotos.probes, held.length);
+  assert.equal(card.protocols.heldOutPhotos.galleryPhotos, 20 * 5 - held.length);
+  assert.deepEqual(Object.values(card.heldOut).flat().sort(), [...held].sort());
 });
 
 it('trains the seed network on grey faces and resumes a retried job from its checkpoint', async () => {
@@ -173,12 +206,13 @@ it('trains the seed network on grey faces and resumes a retried job from its che
     },
   });
   assert.ok((epochs[0] ?? 0) >= 2, `the retry started at epoch ${epochs[0]}, not from scratch`);
-  const card = JSON.parse(
-    (await store.get(storageKeys.modelFile('model_seed', 'card.json'))).toString(),
-  ) as Card;
+  const card = await readCard('model_seed');
   assert.equal(card.architecture, 'seed');
-  assert.ok(card.timings.trainPairsPerSecond > 0);
+  assert.ok((card.timings.trainPairsPerSecond ?? 0) > 0);
   assert.equal(typeof card.metrics.testAuc, 'number');
+  assert.equal(card.protocols.unseenPeople.folds, 1);
+  assert.equal(card.protocols.heldOutPhotos.people, card.split.train.length);
+  assert.equal(typeof card.history[0]?.valScore, 'number');
 });
 
 it('refuses unknown pairs and bad hyperparameters without retrying', async () => {
@@ -193,6 +227,13 @@ it('refuses unknown pairs and bad hyperparameters without retrying', async () =>
       context,
     ),
     /epochs must be a number from 1 to 1000/,
+  );
+  await assert.rejects(
+    stage(
+      { modelId: 'm', pairsId: 'pairs_t', architecture: 'seed', hyperparameters: { identityPull: 1 } },
+      context,
+    ),
+    /unknown hyperparameter "identityPull" for seed/,
   );
   await assert.rejects(
     stage(

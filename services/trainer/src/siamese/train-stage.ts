@@ -1,129 +1,90 @@
-// The train stage: pair files → a trained Siamese model with its threshold, test metrics and card.
+// The train stage: pair files and face records → a trained model, its threshold for the target
+// false-accept rate, and its card: both protocols, each beside faceapi-baseline on the same data.
 
-import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
-import {
-  accuracyAt,
-  bestThreshold,
-  equalErrorRate,
-  oneShotAccuracy,
-  rocAuc,
-  rocCurve,
-} from '@faceshot/shared/evaluation/verification-metrics';
-import { npyValues, readNpy } from '@faceshot/shared/numpy/npy';
+import { type EpochReport, type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
+import { verificationPairs } from '@faceshot/shared/evaluation/recognition-metrics';
+import { rocCurve, type ScoredPair } from '@faceshot/shared/evaluation/verification-metrics';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
+import { parseWithSchema } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
-import { artifactsToJson, layersModelFiles, modelArtifacts, modelFromJson } from './model-artifacts.js';
-import { seedBaseNetwork } from './seed-network.js';
-import {
-  type EpochReport,
-  type Hyperparameters,
-  type PairSet,
-  pairDistances,
-  trainSiamese,
-} from './train-siamese.js';
+import { layersModelFiles, modelArtifacts } from './model-artifacts.js';
+import { beatsBaselineOverall } from './recognition-protocols.js';
+import { trainSeed } from './seed-training.js';
+import { embedAll } from './train-faces.js';
+import type { Hyperparameters } from './train-siamese.js';
 import { trainingDetector } from './training-detector.js';
-import { DESCRIPTOR_SIZE, transferHead } from './transfer-head.js';
+import { readDatasetFaces, type TransferHyperparameters, trainTransfer } from './transfer-training.js';
 
 type Tf = typeof TF;
 
-export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
+/** The seed's own settings (DESIGN.md), plus the false-accept rate its threshold is set for. */
+export const SEED_DEFAULTS = {
   epochs: 50,
   batchSize: 128,
   learningRate: 1e-3,
   margin: 1,
   patience: 10,
   seed: 1,
+  targetFar: 0.01,
 };
 
-const LIMITS: Record<keyof Hyperparameters, [number, number]> = {
+/**
+ * The transfer head's settings, measured on lfw-dev and seed-gray-faces (bench/results): P×K batches of
+ * 32 people × 4 photos, batch-hard triplet margin, Adam, a light pull towards the identity map.
+ */
+export const TRANSFER_DEFAULTS: TransferHyperparameters = {
+  epochs: 60,
+  batchSize: 128,
+  learningRate: 1e-3,
+  margin: 0.2,
+  patience: 10,
+  seed: 1,
+  targetFar: 0.01,
+  identityPull: 0.01,
+  folds: 0,
+  photosPerPerson: 4,
+};
+
+const LIMITS: Record<keyof TransferHyperparameters, [number, number]> = {
   epochs: [1, 1000],
   batchSize: [1, 4096],
   learningRate: [1e-7, 1],
   margin: [0.01, 100],
   patience: [1, 1000],
   seed: [0, 2 ** 31],
+  targetFar: [1e-4, 0.5],
+  identityPull: [0, 100],
+  folds: [0, 20],
+  photosPerPerson: [2, 64],
 };
 
-/** The defaults with the request's overrides, each checked against its range. */
-export function hyperparametersFrom(given: Record<string, number | string | boolean>): Hyperparameters {
-  const result = { ...DEFAULT_HYPERPARAMETERS };
+/** The architecture's defaults with the request's overrides, each known to it and checked against its range. */
+export function hyperparametersFrom<A extends 'seed' | 'transfer'>(
+  architecture: A,
+  given: Record<string, number | string | boolean>,
+): A extends 'seed' ? Hyperparameters : TransferHyperparameters {
+  const result: Record<string, number> = { ...(architecture === 'seed' ? SEED_DEFAULTS : TRANSFER_DEFAULTS) };
   for (const [name, value] of Object.entries(given)) {
-    if (!(name in LIMITS))
+    if (!(name in result))
       throw new PermanentJobError(
-        `unknown hyperparameter "${name}" (known: ${Object.keys(LIMITS).join(', ')})`,
+        `unknown hyperparameter "${name}" for ${architecture} (known: ${Object.keys(result).join(', ')})`,
       );
-    const [min, max] = LIMITS[name as keyof Hyperparameters];
+    const [min, max] = LIMITS[name as keyof TransferHyperparameters];
     if (typeof value !== 'number' || !(value >= min && value <= max)) {
       throw new PermanentJobError(`hyperparameter ${name} must be a number from ${min} to ${max}`);
     }
-    result[name as keyof Hyperparameters] = value;
+    result[name] = value;
   }
-  return result;
+  return result as unknown as A extends 'seed' ? Hyperparameters : TransferHyperparameters;
 }
 
-const identityOfKey = (key: string) => key.split('/')[3] ?? '';
-const rowsOf = (meta: PairsMeta, split: 'train' | 'validation' | 'test') =>
-  Array.from({ length: meta.splits[split].count }, (_, index) => meta.splits[split].start + index);
-
-interface Inputs {
-  model: TF.LayersModel;
-  /** An input tensor for the given face keys. */
-  batchOf(keys: string[]): TF.Tensor;
-}
-
-async function seedInputs(tf: Tf, store: ObjectStore, meta: PairsMeta): Promise<Inputs> {
-  const x1 = readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'x1.npy')));
-  const x2 = readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'x2.npy')));
-  const [height, width] = meta.imageShape;
-  const size = height * width;
-  // Each face's pixels, found once in x1 or x2.
-  const pixels = new Map<string, Buffer>();
-  meta.pairs.forEach(([a, b], row) => {
-    if (!pixels.has(a)) pixels.set(a, x1.data.subarray(row * size, (row + 1) * size));
-    if (!pixels.has(b)) pixels.set(b, x2.data.subarray(row * size, (row + 1) * size));
-  });
-  return {
-    model: seedBaseNetwork(tf, height),
-    batchOf: (keys) => {
-      const values = new Float32Array(keys.length * size);
-      keys.forEach((key, index) => {
-        const face = pixels.get(key) as Buffer;
-        for (let offset = 0; offset < size; offset++)
-          values[index * size + offset] = (face[offset] ?? 0) / 255;
-      });
-      return tf.tensor4d(values, [keys.length, height, width, 1]);
-    },
-  };
-}
-
-async function transferInputs(tf: Tf, store: ObjectStore, meta: PairsMeta): Promise<Inputs> {
-  const descriptors = new Map<string, number[]>();
-  for (const key of new Set(meta.pairs.flatMap(([a, b]) => [a, b]))) {
-    const record = await readJsonObject<FaceRecord>(
-      store,
-      key.replace('/gray/', '/records/').replace(/\.png$/, '.json'),
-    );
-    if (record?.descriptor?.length !== DESCRIPTOR_SIZE)
-      throw new PermanentJobError(`face ${key} has no descriptor record`);
-    descriptors.set(key, record.descriptor);
-  }
-  return {
-    model: transferHead(tf),
-    batchOf: (keys) =>
-      tf.tensor2d(
-        keys.map((key) => descriptors.get(key) as number[]),
-        [keys.length, DESCRIPTOR_SIZE],
-      ),
-  };
-}
-
-/** The test pairs' ROC curve, at most 101 points (enough to plot), as false/true positive rates. */
-function sampledRoc(scored: { distance: number; same: boolean }[]): { fpr: number[]; tpr: number[] } {
+/** The ROC curve of verification pairs, at most 101 points (enough to plot), as false/true positive rates. */
+function sampledRoc(scored: readonly ScoredPair[]): { fpr: number[]; tpr: number[] } {
   const curve = rocCurve(scored);
   const indexes = new Set(
     Array.from({ length: Math.min(101, curve.length) }, (_, step) =>
@@ -143,108 +104,100 @@ export interface TrainStageDependencies {
   loadTensorflow(): Promise<{ tf: Tf; backend: string }>;
 }
 
+/** JSON has no NaN: a figure that could not be measured is written as null. */
+const finiteJson = (_: string, value: unknown) =>
+  typeof value === 'number' && !Number.isFinite(value) ? null : value;
+
 export function createTrainStage(deps: TrainStageDependencies) {
   return async (payload: PayloadOf<'train'>, context: StageContext): Promise<ResultOf<'train'>> => {
     const { modelId, pairsId, architecture } = payload;
     const started = performance.now();
-    const { tf, backend } = await deps.loadTensorflow();
-    const hyper = hyperparametersFrom(payload.hyperparameters);
+    const hyper =
+      architecture === 'seed'
+        ? hyperparametersFrom('seed', payload.hyperparameters)
+        : hyperparametersFrom('transfer', payload.hyperparameters);
     const meta = await readJsonObject<PairsMeta>(deps.store, storageKeys.pairsFile(pairsId, 'meta.json'));
     if (meta === undefined) throw new PermanentJobError(`pairs "${pairsId}" do not exist`);
-    if (meta.splits.train.count === 0 || meta.splits.validation.count === 0) {
-      throw new PermanentJobError('training needs pairs in both the train and the validation split');
+    if (meta.splits.train.count === 0) {
+      throw new PermanentJobError('training needs pairs in the train split');
     }
-    const labels = Uint8Array.from(
-      npyValues(readNpy(await deps.store.get(storageKeys.pairsFile(pairsId, 'y.npy')))),
-    );
-    const inputs =
-      architecture === 'seed'
-        ? await seedInputs(tf, deps.store, meta)
-        : await transferInputs(tf, deps.store, meta);
-    const set = (split: 'train' | 'validation' | 'test'): PairSet => ({
-      rows: rowsOf(meta, split),
-      labels,
-      inputs: (rows) => [
-        inputs.batchOf(rows.map((row) => meta.pairs[row]?.[0] ?? '')),
-        inputs.batchOf(rows.map((row) => meta.pairs[row]?.[1] ?? '')),
-      ],
-    });
-
-    // A retried job (its worker died) resumes from the last checkpoint instead of starting over.
+    const { tf, backend } = await deps.loadTensorflow();
+    const faces = await readDatasetFaces(deps.store, meta);
     const checkpointKey = storageKeys.modelFile(modelId, 'checkpoint.json');
-    const checkpoint = await readJsonObject<{
-      epoch: number;
-      bestValLoss: number;
-      history: EpochReport[];
-      model: Parameters<typeof modelFromJson>[1];
-    }>(deps.store, checkpointKey);
-    let model = inputs.model;
-    if (checkpoint !== undefined) {
-      model.dispose();
-      model = await modelFromJson(tf, checkpoint.model);
-      context.log.info({ epoch: checkpoint.epoch }, 'resuming from checkpoint');
-    }
-    const history: EpochReport[] = [...(checkpoint?.history ?? [])];
-    const training = await trainSiamese(tf, model, set('train'), set('validation'), hyper, {
-      startEpoch: checkpoint?.epoch ?? 0,
-      bestValLoss: checkpoint?.bestValLoss ?? Number.POSITIVE_INFINITY,
-      onEpoch: async (report, improved) => {
-        history.push(report);
-        await context.progress({ ...report, epochs: hyper.epochs, architecture });
-        if (improved) {
-          const saved = {
-            epoch: report.epoch,
-            bestValLoss: report.valLoss,
-            history,
-            model: artifactsToJson(await modelArtifacts(tf, model)),
-          };
-          await deps.store.put(checkpointKey, Buffer.from(JSON.stringify(saved)), {
-            contentType: 'application/json',
-          });
-        }
-      },
-    });
-
-    // The threshold that best separates validation pairs; then honest numbers on unseen people.
-    const validation = set('validation');
-    const validationDistances = pairDistances(tf, model, validation, validation.rows, hyper.batchSize);
-    const chosen = bestThreshold(
-      validation.rows.map((row, index) => ({
-        distance: validationDistances[index] ?? 0,
-        same: labels[row] === 1,
-      })),
-    );
-    const test = set('test');
-    const testDistances = pairDistances(tf, model, test, test.rows, hyper.batchSize);
-    const testScored = test.rows.map((row, index) => ({
-      distance: testDistances[index] ?? 0,
-      same: labels[row] === 1,
-    }));
-    const testFaces = new Map<string, string[]>();
-    for (const row of test.rows) {
-      for (const key of (meta.pairs[row] ?? []).slice(0, 2) as string[]) {
-        const list = testFaces.get(identityOfKey(key)) ?? [];
-        if (!list.includes(key)) list.push(key);
-        testFaces.set(identityOfKey(key), list);
-      }
-    }
-    const embeddings = new Map<string, number[][]>();
-    for (const [identity, keys] of testFaces) {
-      const values = tf.tidy(() => (model.apply(inputs.batchOf(keys)) as TF.Tensor2D).arraySync());
-      embeddings.set(identity, values);
-    }
-    const oneShot5 = oneShotAccuracy(embeddings, 5, 1000, hyper.seed);
-    const oneShotAll = oneShotAccuracy(embeddings, 'all', 1000, hyper.seed);
-    const metrics: Record<string, number> = {
-      validationAccuracy: chosen.accuracy,
-      testAuc: rocAuc(testScored),
-      testEer: equalErrorRate(testScored),
-      testAccuracy: accuracyAt(testScored, chosen.threshold),
-      oneShot5Way: oneShot5.accuracy,
-      oneShotAllWay: oneShotAll.accuracy,
-      oneShotAllWays: oneShotAll.ways,
+    const onEpoch = async (report: EpochReport) => {
+      await context.progress({ ...report, epochs: hyper.epochs, architecture });
     };
-    const finite = Object.fromEntries(Object.entries(metrics).filter(([, value]) => Number.isFinite(value)));
+
+    let outcome: {
+      model: TF.LayersModel;
+      split: ModelCard['split'];
+      folds?: string[][];
+      history: EpochReport[];
+      epochs: number;
+      threshold: ModelCard['thresholdRule'];
+      protocols: ModelCard['protocols'];
+      trainingFaces: number;
+      throughput: { trainPairsPerSecond?: number; trainFacesPerSecond?: number };
+      roc?: { fpr: number[]; tpr: number[] };
+      validation?: ModelCard['validation'];
+    };
+    if (architecture === 'seed') {
+      if (meta.splits.validation.count === 0)
+        throw new PermanentJobError('training needs pairs in both the train and the validation split');
+      const seed = await trainSeed(
+        tf,
+        deps.store,
+        meta,
+        faces,
+        hyper as Hyperparameters,
+        checkpointKey,
+        onEpoch,
+        context.log,
+      );
+      outcome = {
+        ...seed,
+        throughput: { trainPairsPerSecond: seed.pairsPerSecond },
+        roc: sampledRoc(verificationPairs(seed.testEmbeddings, hyper.seed)),
+      };
+    } else {
+      // Training on descriptors takes seconds to minutes: a retried job starts over.
+      const transfer = await trainTransfer(tf, meta, faces, hyper as TransferHyperparameters, onEpoch);
+      const test = new Map(
+        transfer.split.test.map((identity) => [
+          identity,
+          [...(faces.training.get(identity) ?? []), ...(faces.heldOut.get(identity) ?? [])].map(
+            (face) => face.descriptor,
+          ),
+        ]),
+      );
+      outcome = {
+        ...transfer,
+        throughput: { trainFacesPerSecond: transfer.facesPerSecond },
+        ...(test.size > 1
+          ? { roc: sampledRoc(verificationPairs(embedAll(tf, transfer.model, test), hyper.seed)) }
+          : {}),
+      };
+    }
+    const { model, protocols } = outcome;
+    if (!Number.isFinite(outcome.threshold.distance))
+      throw new PermanentJobError('no threshold could be measured: the dataset needs more people');
+
+    // Flat figures of the trained model (lists, dashboards, the job's result).
+    const metrics: Record<string, number> = {};
+    const flat: [keyof ModelCard['protocols'], string, string][] = [
+      ['unseenPeople', 'oneShot5Way', 'oneShot5Way'],
+      ['unseenPeople', 'oneShotAllWay', 'oneShotAllWay'],
+      ['unseenPeople', 'auc', 'testAuc'],
+      ['unseenPeople', 'tarAtFar', 'testTarAtFar'],
+      ['heldOutPhotos', 'top1', 'heldOutTop1'],
+      ['heldOutPhotos', 'tarAtFar', 'heldOutTarAtFar'],
+    ];
+    for (const [protocol, metric, name] of flat) {
+      const value = protocols[protocol].metrics.find((entry) => entry.metric === metric)?.trained.value;
+      if (value !== null && value !== undefined && Number.isFinite(value)) metrics[name] = value;
+    }
+    metrics.unseenPeople = protocols.unseenPeople.people;
+    metrics.heldOutPeople = protocols.heldOutPhotos.people;
 
     const { modelJson, weightsBin } = layersModelFiles(await modelArtifacts(tf, model));
     await deps.store.put(storageKeys.modelFile(modelId, 'weights.bin'), weightsBin, {
@@ -257,14 +210,13 @@ export function createTrainStage(deps: TrainStageDependencies) {
     const { detector, counts: facesByDetector } = await trainingDetector(deps.store, faceKeys);
     if (Object.keys(facesByDetector).length > 1)
       context.log.warn({ facesByDetector, detector }, 'training faces were found by several detectors');
-    const card = {
+    const card: ModelCard = {
       modelId,
       architecture,
-      /** The face detector the predictor reads query photos with (the one that found these faces). */
       detector,
       createdAt: new Date().toISOString(),
       backend,
-      hyperparameters: hyper,
+      hyperparameters: { ...hyper },
       data: {
         datasetId: meta.datasetId,
         pairsId,
@@ -274,37 +226,42 @@ export function createTrainStage(deps: TrainStageDependencies) {
           test: meta.splits.test.count,
         },
         imageShape: meta.imageShape,
+        trainingFaces: outcome.trainingFaces,
       },
-      split: {
-        train: meta.splits.train.identities,
-        validation: meta.splits.validation.identities,
-        test: meta.splits.test.identities,
-      },
-      threshold: chosen.threshold,
-      metrics: { ...metrics, oneShotTrials: oneShot5.trials },
-      roc: sampledRoc(testScored),
+      split: outcome.split,
+      ...(outcome.folds ? { folds: outcome.folds } : {}),
+      heldOut: Object.fromEntries(
+        Object.entries(meta.heldOut ?? {}).map(([identity, held]) => [
+          identity,
+          [...held.faces, ...held.missed],
+        ]),
+      ),
+      threshold: outcome.threshold.distance,
+      thresholdRule: outcome.threshold,
+      protocols,
+      beatsBaseline: beatsBaselineOverall([protocols.unseenPeople, protocols.heldOutPhotos]),
+      metrics,
+      ...(outcome.roc ? { roc: outcome.roc } : {}),
+      ...(outcome.validation ? { validation: outcome.validation } : {}),
       timings: {
         totalSeconds: (performance.now() - started) / 1000,
-        epochs: training.epochs,
-        trainPairsPerSecond: training.pairsPerSecond,
+        epochs: outcome.epochs,
+        ...outcome.throughput,
       },
-      history,
+      history: outcome.history,
     };
+    // The card leaves through its schema: what the API, CLI and web page read is what was written.
+    const json = JSON.parse(JSON.stringify(card, finiteJson));
+    parseWithSchema(ModelCardSchema, json, 'model card');
     await deps.store.put(
       storageKeys.modelFile(modelId, 'card.json'),
-      Buffer.from(
-        JSON.stringify(
-          card,
-          (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
-          1,
-        ),
-      ),
+      Buffer.from(JSON.stringify(json, null, 1)),
       {
         contentType: 'application/json',
       },
     );
     await deps.store.deleteMany([checkpointKey]);
     model.dispose();
-    return { epochs: training.epochs, threshold: chosen.threshold, metrics: finite };
+    return { epochs: outcome.epochs, threshold: card.threshold, metrics };
   };
 }
