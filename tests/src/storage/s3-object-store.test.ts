@@ -16,7 +16,7 @@ objectStoreConformance(`S3 on ${s3.source} (${s3.config.endPoint}:${s3.config.po
   // Measured here: RGW 18 on its single-node dbstore backend reads a multipart object back wrong (the
   // last part's bytes where the first part's should be), whichever client uploads it.
   ...(s3.source === 'rgw-container'
-    ? { multipartDefect: 'Ceph RGW 18 dbstore (this machine\'s S3 container) corrupts multipart objects' }
+    ? { multipartDefect: "Ceph RGW 18 dbstore (this machine's S3 container) corrupts multipart objects" }
     : {}),
   stop: () => s3.stop(),
 }));

@@ -72,7 +72,11 @@ async function rgwContainer(): Promise<S3Server> {
   const container = await new GenericContainer(RGW_IMAGE)
     .withEnvironment({ S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey })
     .withCopyFilesToContainer([
-      { source: path.join(repoRoot, 'deploy/rgw-entrypoint.sh'), target: '/faceshot/rgw-entrypoint.sh', mode: 0o755 },
+      {
+        source: path.join(repoRoot, 'deploy/rgw-entrypoint.sh'),
+        target: '/faceshot/rgw-entrypoint.sh',
+        mode: 0o755,
+      },
     ])
     .withEntrypoint(['/faceshot/rgw-entrypoint.sh'])
     .withExposedPorts({ container: 9000, host: port })
