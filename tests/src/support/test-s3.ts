@@ -93,11 +93,12 @@ async function rgwContainer(): Promise<S3Server> {
     secretKey,
     outage: {
       async down() {
+        if (!(await client.container.inspect(handle)).State.Running) return;
         await handle.kill({ signal: 'SIGKILL' });
         await handle.wait();
       },
       async up() {
-        await client.container.start(handle);
+        if (!(await client.container.inspect(handle)).State.Running) await client.container.start(handle);
         await waitForHttp(`${endpoint}/`, 120_000);
       },
     },
