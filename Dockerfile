@@ -39,6 +39,7 @@ CMD ["node", "services/standalone/dist/main.js"]
 
 # The trainer with CUDA: the tfjs native GPU backend (libtensorflow 2.9, CUDA 11.x, cuDNN 8) is
 # installed at image build time, where the internet is available; the backend picks it up at start.
+# Needs the default NODE_IMAGE (Node in /usr/local) and the nvidia/cuda image: not buildable offline.
 FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS trainer-gpu
 COPY --from=runtime /usr/local/bin/node /usr/local/bin/node
 COPY --from=runtime /usr/local/lib/node_modules /usr/local/lib/node_modules
