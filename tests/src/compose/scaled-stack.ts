@@ -9,7 +9,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, it } from 'node:test';
-import { ComposeStack, imageExists, type ProjectContainer } from '../support/compose-stack.js';
+import {
+  ComposeStack,
+  containerLogLines,
+  imageExists,
+  type ProjectContainer,
+} from '../support/compose-stack.js';
 import { describePipeline, E2eClient, samplePeople } from '../support/e2e-api.js';
 import { freePort } from '../support/free-port.js';
 
@@ -162,25 +167,43 @@ it('runs the scaled compose stack: pipeline, identification, kill -9 of an extra
     });
     const pipelineStarted = Date.now();
 
-    // An extract job in flight in one extractor container, after at least one has completed.
-    const victim = await waitFor(
-      'an extractor container in the middle of an extract job',
-      600_000,
-      async () => {
-        const lines = await stack.logs(['extractor']);
-        const done = new Set(
-          lines.filter((line) => line.json?.msg === 'job completed').map((line) => String(line.json?.jobId)),
-        );
-        if (done.size === 0) return undefined;
-        for (const line of lines) {
-          if (line.json?.msg !== 'job started' || line.json.queue !== 'extract') continue;
-          const jobId = String(line.json.jobId);
-          const container = extractors.find((candidate) => candidate.name === line.container);
-          if (!done.has(jobId) && container !== undefined) return { container, jobId };
+    // An extract job in flight in one extractor container, after at least one has completed. The
+    // engine's log API is read directly (every 300 ms): the compose CLI is too slow to catch a job.
+    const jobLines = async (container: ProjectContainer) =>
+      (await containerLogLines(container.id)).flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
         }
-        return undefined;
-      },
-    );
+      });
+    const victimDeadline = Date.now() + 600_000;
+    let victim: { container: ProjectContainer; jobId: string } | undefined;
+    while (victim === undefined) {
+      const perContainer = await Promise.all(
+        extractors.map(async (container) => ({ container, lines: await jobLines(container) })),
+      );
+      const done = new Set(
+        perContainer.flatMap(({ lines }) =>
+          lines.filter((line) => line.msg === 'job completed').map((line) => String(line.jobId)),
+        ),
+      );
+      if (done.size > 0) {
+        for (const { container, lines } of perContainer) {
+          const inFlight = lines.filter(
+            (line) => line.msg === 'job started' && line.queue === 'extract' && !done.has(String(line.jobId)),
+          );
+          const last = inFlight.at(-1);
+          if (last !== undefined) victim = { container, jobId: String(last.jobId) };
+        }
+      }
+      if (victim !== undefined) break;
+      if (done.size >= PHOTOS)
+        throw new Error('extraction finished before an extractor could be killed mid-job');
+      if (Date.now() > victimDeadline)
+        throw new Error(`no extractor container ran an extract job within 600 s\n${await stack.tail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     const killedAt = Date.now();
     await stack.kill(victim.container);
     note(

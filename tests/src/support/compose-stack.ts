@@ -65,31 +65,57 @@ function engineSocket(): string {
   return host.slice('unix://'.length);
 }
 
-/** One request to the Docker-compatible engine API; resolves with status and parsed JSON (if any). */
-export function engine(method: string, route: string): Promise<{ status: number; body: unknown }> {
+/** One request to the Docker-compatible engine API; resolves with status and the raw body. */
+function engineRaw(method: string, route: string): Promise<{ status: number; raw: Buffer }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       { socketPath: engineSocket(), method, path: route, timeout: 30_000 },
       (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-        });
-        response.on('end', () => {
-          let body: unknown = text;
-          try {
-            body = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: response.statusCode ?? 0, body });
-        });
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, raw: Buffer.concat(chunks) }));
       },
     );
     request.on('timeout', () => request.destroy(new Error(`${method} ${route}: no answer in 30 s`)));
     request.on('error', reject);
     request.end();
   });
+}
+
+/** One request to the engine API; resolves with status and parsed JSON (if any, else the text). */
+export async function engine(method: string, route: string): Promise<{ status: number; body: unknown }> {
+  const { status, raw } = await engineRaw(method, route);
+  const text = raw.toString();
+  try {
+    return { status, body: text === '' ? undefined : JSON.parse(text) };
+  } catch {
+    return { status, body: text };
+  }
+}
+
+/** A container's log lines from the engine (stdout and stderr, demultiplexed): much faster than the CLI. */
+export async function containerLogLines(id: string): Promise<string[]> {
+  const { status, raw } = await engineRaw('GET', `/containers/${id}/logs?stdout=true&stderr=true`);
+  if (status !== 200) throw new Error(`logs of ${id}: ${status} ${raw.toString().slice(0, 300)}`);
+  let text = '';
+  // Without a TTY the stream is framed: 1 byte stream, 3 zero bytes, 4 bytes big-endian length.
+  if (
+    raw.length >= 8 &&
+    raw[0] !== undefined &&
+    raw[0] <= 2 &&
+    raw[1] === 0 &&
+    raw[2] === 0 &&
+    raw[3] === 0
+  ) {
+    for (let offset = 0; offset + 8 <= raw.length; ) {
+      const size = raw.readUInt32BE(offset + 4);
+      text += raw.subarray(offset + 8, offset + 8 + size).toString();
+      offset += 8 + size;
+    }
+  } else {
+    text = raw.toString();
+  }
+  return text.split('\n').filter((line) => line !== '');
 }
 
 export async function imageExists(name: string): Promise<boolean> {
