@@ -326,6 +326,18 @@ it('c. the S3 server down for 3 s during extraction: workers pause and retry, an
     const readyz = await fetch(`${client.baseUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
     const readyzBody = await readyz.text();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
+    // Down until an extractor has met the outage (at most a minute): on busy cores a job can spend
+    // longer than the outage in face detection without touching storage at all.
+    await pollUntil(
+      () =>
+        extractors().some(
+          (extractor) => extractor.logs((line) => line.msg === 'storage unreachable: pausing').length > 0,
+        )
+          ? true
+          : undefined,
+      60_000,
+      'an extractor to find storage unreachable',
+    ).catch(() => undefined);
     await outage.up();
     const upAt = Date.now();
     t.diagnostic(
