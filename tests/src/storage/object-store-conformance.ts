@@ -13,6 +13,11 @@ export interface StoreUnderTest {
   presigns: boolean;
   /** Whether concurrent writers of one key each replace it whole; undefined = yes, else why not. */
   notAtomic?: string;
+  /**
+   * A known defect of the server under test in multipart uploads (objects over one part), or undefined.
+   * The test still runs and reports what it found, as a TODO that does not fail the run.
+   */
+  multipartDefect?: string;
   stop(): Promise<void>;
 }
 
@@ -85,7 +90,8 @@ export function objectStoreConformance(name: string, open: () => Promise<StoreUn
       assert.equal((await store.stat('empty/zero-stream.bin'))?.size, 0);
     });
 
-    it('streams a 12 MiB body in and out intact (larger than one multipart part)', async () => {
+    it('streams a 12 MiB body in and out intact (larger than one multipart part)', async (t) => {
+      if (subject.multipartDefect !== undefined) t.todo(subject.multipartDefect);
       const body = randomBytes(12 * 1024 * 1024);
       const info = await store.putStream('big/blob.bin', streamOf(body));
       assert.equal(info.size, body.length);

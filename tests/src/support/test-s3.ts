@@ -1,6 +1,7 @@
-// An S3 server for a test file: MinIO in a container where a container runtime answers, else the
-// server named by S3_ENDPOINT (with S3_ACCESS_KEY / S3_SECRET_KEY), else s3rver on a free port in a
-// temporary directory. Every call gets a fresh bucket.
+// An S3 server for a test file, the first of: a container where a container runtime answers (Ceph
+// RGW from ../shared/tools/containers.sh where its image exists locally, else MinIO, pulled), the
+// server named by S3_ENDPOINT (with S3_ACCESS_KEY / S3_SECRET_KEY), s3rver on a free port in a temporary
+// directory (the last fallback). Every call gets a fresh bucket. `source` says which one ran.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -10,13 +11,15 @@ import path from 'node:path';
 import { loadConfig, type S3StorageConfig } from '@faceshot/shared/config';
 import { deletePrefix } from '@faceshot/shared/storage/object-store';
 import { S3ObjectStore } from '@faceshot/shared/storage/s3-object-store';
+import { repoRoot } from './datasets.js';
+import { freePort } from './free-port.js';
 
 export interface TestS3 {
-  /** Which server this is: 'minio-container', 'environment' or 's3rver'. */
+  /** Which server this is: 'rgw-container', 'minio-container', 'environment' or 's3rver'. */
   source: string;
   config: S3StorageConfig;
   store: S3ObjectStore;
-  /** Taking the server away and back (s3rver only; undefined for MinIO and S3_ENDPOINT). */
+  /** Taking the server away and back (a container or s3rver; undefined for S3_ENDPOINT). */
   outage?: S3Outage;
   stop(): Promise<void>;
 }
@@ -25,7 +28,7 @@ export interface TestS3 {
 export interface S3Outage {
   /** Kills the server; connections are refused until `up`. Its objects stay on disk. */
   down(): Promise<void>;
-  /** Starts the server again on the same port with the same directory. */
+  /** Starts the server again on the same port with the same data; resolves once it answers. */
   up(): Promise<void>;
 }
 
@@ -38,15 +41,76 @@ interface S3Server {
   stop(): Promise<void>;
 }
 
-async function containerMinio(): Promise<S3Server | undefined> {
-  const { getContainerRuntimeClient } = await import('testcontainers');
-  try {
-    await getContainerRuntimeClient();
-  } catch {
-    return undefined;
+/** The Ceph RGW image `../shared/tools/containers.sh setup` builds (S3 where MinIO cannot be pulled). */
+export const RGW_IMAGE = 'localhost/faceshot-s3:ceph';
+const MINIO_IMAGE = 'minio/minio:RELEASE.2025-04-22T22-12-26Z';
+const RGW_READY = 's3 ready on port 9000';
+
+/** Resolves once `url` answers HTTP at all (any status), or throws after `timeoutMs`. */
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms: ${error}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
+}
+
+/**
+ * Ceph RGW in a container, on a fixed free host port so that the outage (kill, then start the same
+ * container again) keeps the endpoint. The entrypoint is deploy/rgw-entrypoint.sh (see why there).
+ */
+async function rgwContainer(): Promise<S3Server> {
+  const { GenericContainer, getContainerRuntimeClient, Wait } = await import('testcontainers');
+  const accessKey = 'faceshot-test';
+  const secretKey = randomUUID();
+  const port = await freePort();
+  const container = await new GenericContainer(RGW_IMAGE)
+    .withEnvironment({ S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey })
+    .withCopyFilesToContainer([
+      {
+        source: path.join(repoRoot, 'deploy/rgw-entrypoint.sh'),
+        target: '/faceshot/rgw-entrypoint.sh',
+        mode: 0o755,
+      },
+    ])
+    .withEntrypoint(['/faceshot/rgw-entrypoint.sh'])
+    .withExposedPorts({ container: 9000, host: port })
+    .withWaitStrategy(Wait.forLogMessage(RGW_READY))
+    .withStartupTimeout(180_000)
+    .start();
+  const endpoint = `http://${container.getHost()}:${port}`;
+  const client = await getContainerRuntimeClient();
+  const handle = client.container.getById(container.getId());
+  return {
+    source: 'rgw-container',
+    endpoint,
+    accessKey,
+    secretKey,
+    outage: {
+      async down() {
+        if (!(await client.container.inspect(handle)).State.Running) return;
+        await handle.kill({ signal: 'SIGKILL' });
+        await handle.wait();
+      },
+      async up() {
+        if (!(await client.container.inspect(handle)).State.Running) await client.container.start(handle);
+        await waitForHttp(`${endpoint}/`, 120_000);
+      },
+    },
+    stop: async () => {
+      await container.stop({ timeout: 0 });
+    },
+  };
+}
+
+async function minioContainer(): Promise<S3Server> {
   const { MinioContainer } = await import('@testcontainers/minio');
-  const container = await new MinioContainer('minio/minio:RELEASE.2025-04-22T22-12-26Z').start();
+  const container = await new MinioContainer(MINIO_IMAGE).start();
   return {
     source: 'minio-container',
     endpoint: container.getConnectionUrl(),
@@ -56,6 +120,19 @@ async function containerMinio(): Promise<S3Server | undefined> {
       await container.stop();
     },
   };
+}
+
+/** A container runtime answers (DOCKER_HOST, the Docker socket, podman's): RGW if its image is here. */
+async function containerS3(): Promise<S3Server | undefined> {
+  const { getContainerRuntimeClient, ImageName } = await import('testcontainers');
+  let client: Awaited<ReturnType<typeof getContainerRuntimeClient>>;
+  try {
+    client = await getContainerRuntimeClient();
+  } catch {
+    return undefined;
+  }
+  if (await client.image.exists(ImageName.fromString(RGW_IMAGE))) return rgwContainer();
+  return minioContainer();
 }
 
 function environmentS3(): S3Server | undefined {
@@ -153,7 +230,7 @@ async function localS3rver(): Promise<S3Server> {
 }
 
 export async function startTestS3(): Promise<TestS3> {
-  const server = (await containerMinio()) ?? environmentS3() ?? (await localS3rver());
+  const server = (await containerS3()) ?? environmentS3() ?? (await localS3rver());
   const bucket = `faceshot-test-${randomUUID().slice(0, 8)}`;
   // Through loadConfig, so the tests exercise the same parsing a deployment does.
   const config = loadConfig({
