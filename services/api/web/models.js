@@ -25,9 +25,13 @@ const PROTOCOL_TITLES = {
 };
 
 /** A figure: the value, or mean ± sd over folds. */
+// Fixed three decimals, so trained and baseline figures line up digit for digit in the table.
+const fixed3 = (value) =>
+  value.toLocaleString(undefined, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+
 function figure(value) {
-  if (!value || typeof value.value !== 'number') return '–';
-  return typeof value.sd === 'number' ? `${num(value.value, 3)} ± ${num(value.sd, 3)}` : num(value.value, 3);
+  if (!value || typeof value.value !== 'number' || !Number.isFinite(value.value)) return '–';
+  return typeof value.sd === 'number' ? `${fixed3(value.value)} ± ${fixed3(value.sd)}` : fixed3(value.value);
 }
 
 function better(difference) {
