@@ -1,11 +1,16 @@
-// BlazeFace's output decoding on hand-made outputs: anchors, confidence floor, suppression, limit.
+// BlazeFace's output decoding on hand-made outputs: anchors, confidence floor, suppression, limit;
+// the refinement window's geometry.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   BLAZEFACE_VALUES_PER_ANCHOR,
   blazeFaceAnchors,
   decodeBlazeFace,
+  fromWindow,
   landmarkSquare,
+  REFINE_WINDOW_SCALE,
+  refineWindow,
+  suppressOverlaps,
 } from './blazeface-decode.js';
 
 const anchors = blazeFaceAnchors();
@@ -79,5 +84,55 @@ describe('BlazeFace decoding', () => {
       width: 60,
       height: 60,
     });
+  });
+
+  it('finds a face again in a square twice its longer side, centred on it, reaching past the photo', () => {
+    assert.equal(REFINE_WINDOW_SCALE, 2);
+    // A 150 × 120 box filling most of a 160 px crop: the window reaches 75 px past its left edge.
+    assert.deepEqual(refineWindow({ x: 5, y: 20, width: 150, height: 120 }), {
+      x: -70,
+      y: -70,
+      width: 300,
+      height: 300,
+    });
+    assert.deepEqual(refineWindow({ x: 10, y: 10, width: 20, height: 40 }, 3), {
+      x: -40,
+      y: -30,
+      width: 120,
+      height: 120,
+    });
+  });
+
+  it('maps a box found in a window (resized to the input size) back into the photo', () => {
+    const window = { x: -70, y: -70, width: 300, height: 300 };
+    // The window's central half (input pixels 64-192) is the photo's 5-155 (300 / 256 px a pixel).
+    const box = fromWindow({ x: 64, y: 64, width: 128, height: 128 }, window, 256);
+    assert.ok(Math.abs(box.x - 5) < 1e-9 && Math.abs(box.y - 5) < 1e-9, `${box.x}, ${box.y}`);
+    assert.ok(Math.abs(box.width - 150) < 1e-9 && Math.abs(box.height - 150) < 1e-9);
+    // The letterbox of the first pass is a window at the origin as large as the longer side.
+    assert.deepEqual(
+      fromWindow({ x: 128, y: 0, width: 64, height: 32 }, { x: 0, y: 0, width: 512, height: 512 }),
+      {
+        x: 256,
+        y: 0,
+        width: 128,
+        height: 64,
+      },
+    );
+  });
+
+  it('keeps the better of refined boxes that became the same face', () => {
+    const kept = suppressOverlaps(
+      [
+        { box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.7 },
+        { box: { x: 5, y: 5, width: 100, height: 100 }, score: 0.9 },
+        { box: { x: 300, y: 0, width: 100, height: 100 }, score: 0.8 },
+      ],
+      { maxFaces: 5, iouThreshold: 0.3 },
+    );
+    assert.deepEqual(
+      kept.map((face) => face.score),
+      [0.9, 0.8],
+    );
   });
 });

@@ -11,9 +11,13 @@ import {
   BLAZEFACE_VALUES_PER_ANCHOR,
   blazeFaceAnchors,
   decodeBlazeFace,
+  fromWindow,
   landmarkSquare,
+  refineWindow,
+  type ScoredBox,
+  suppressOverlaps,
 } from './blazeface-decode.js';
-import type { FaceDetector, FoundFace } from './face-detector.js';
+import type { Box, FaceDetector, FoundFace } from './face-detector.js';
 
 const require = createRequire(import.meta.url);
 
@@ -75,51 +79,80 @@ function batchOf(tf: typeof TF, outputs: TF.Tensor[]): TF.Tensor2D {
   });
 }
 
+/** Whether a point lies inside a box. */
+const holds = (box: Box, x: number, y: number) =>
+  x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
+
 export async function loadBlazeFaceDetector(tf: typeof TF): Promise<FaceDetector> {
   const model = await tf.loadGraphModel({ load: () => readGraphModel(BLAZEFACE_MODEL_FILE) });
   const anchors = blazeFaceAnchors();
   const size = BLAZEFACE_INPUT_SIZE;
+
+  /** Faces in one 1 × 256 × 256 × 3 input (pixel values 0-255), in input pixels; disposes the input. */
+  async function detect(input: TF.Tensor4D, minConfidence: number): Promise<ScoredBox[]> {
+    const normalised = tf.tidy(() => input.div(127.5).sub(1));
+    input.dispose();
+    const outputs = model.execute(normalised) as TF.Tensor[];
+    normalised.dispose();
+    const batch = batchOf(tf, outputs);
+    tf.dispose(outputs);
+    const values = await batch.data();
+    batch.dispose();
+    return decodeBlazeFace(values, anchors, {
+      minConfidence,
+      maxFaces: BLAZEFACE_MAX_FACES,
+      iouThreshold: IOU_THRESHOLD,
+    });
+  }
+
   return {
     name: 'blazeface',
     async find(image, minConfidence): Promise<FoundFace[]> {
-      const [height, width] = image.shape;
-      // Letterboxed: scaled to fit 256 px with its aspect ratio kept, the rest black (right, bottom).
-      const scale = size / Math.max(width, height);
-      const input = tf.tidy(() => {
-        const resized = tf.image.resizeBilinear(image.toFloat(), [
-          Math.max(1, Math.round(height * scale)),
-          Math.max(1, Math.round(width * scale)),
-        ]);
-        const [rows = 0, columns = 0] = resized.shape;
-        const square = tf.pad(resized, [
-          [0, size - rows],
-          [0, size - columns],
-          [0, 0],
-        ]);
-        return square.div(127.5).sub(1).expandDims(0);
-      });
-      const outputs = model.execute(input) as TF.Tensor[];
-      input.dispose();
-      const batch = batchOf(tf, outputs);
-      tf.dispose(outputs);
-      const values = await batch.data();
-      batch.dispose();
-      return decodeBlazeFace(values, anchors, {
-        minConfidence,
-        maxFaces: BLAZEFACE_MAX_FACES,
-        iouThreshold: IOU_THRESHOLD,
-      }).map(({ box, score }) => {
-        const square = landmarkSquare(box);
-        return {
-          score,
-          box: {
-            x: square.x / scale,
-            y: square.y / scale,
-            width: square.width / scale,
-            height: square.height / scale,
-          },
-        };
-      });
+      const [height = 0, width = 0] = image.shape;
+      const photo = tf.tidy(() => image.toFloat().expandDims(0) as TF.Tensor4D);
+      try {
+        // First pass, letterboxed: scaled to fit 256 px with its aspect ratio kept, the rest black
+        // (right, bottom).
+        const scale = size / Math.max(width, height);
+        const letterbox = { x: 0, y: 0, width: size / scale, height: size / scale };
+        const found = (await detect(cropSquare(tf, photo, letterbox, size), minConfidence)).map(
+          ({ box, score }) => ({ box: fromWindow(box, letterbox, size), score }),
+        );
+        // Second pass: each face again at the scale BlazeFace learnt (REFINE_WINDOW_SCALE).
+        const refined: ScoredBox[] = [];
+        for (const face of found) {
+          const window = refineWindow(face.box);
+          const again = (await detect(cropSquare(tf, photo, window, size), minConfidence))
+            .map(({ box, score }) => ({ box: fromWindow(box, window, size), score }))
+            .find(({ box }) => holds(face.box, box.x + box.width / 2, box.y + box.height / 2));
+          refined.push(again ?? face);
+        }
+        return suppressOverlaps(refined, { maxFaces: BLAZEFACE_MAX_FACES, iouThreshold: IOU_THRESHOLD }).map(
+          ({ box, score }) => ({ box: landmarkSquare(box), score }),
+        );
+      } finally {
+        photo.dispose();
+      }
     },
   };
+}
+
+/**
+ * A square region of the photo (pixels, may reach past it: black there) resized to size × size.
+ */
+function cropSquare(tf: typeof TF, photo: TF.Tensor4D, region: Box, size: number): TF.Tensor4D {
+  const [, height = 1, width = 1] = photo.shape;
+  // cropAndResize's coordinates are shares of (side - 1): 0 is the first pixel's centre, 1 the last's.
+  const y = (value: number) => value / Math.max(1, height - 1);
+  const x = (value: number) => value / Math.max(1, width - 1);
+  const [top, left] = [region.y, region.x];
+  const [bottom, right] = [region.y + region.height - 1, region.x + region.width - 1];
+  return tf.image.cropAndResize(
+    photo,
+    [[y(top), x(left), y(bottom), x(right)]],
+    [0],
+    [size, size],
+    'bilinear',
+    0,
+  );
 }
