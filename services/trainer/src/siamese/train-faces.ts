@@ -12,6 +12,7 @@ import {
 } from '@faceshot/shared/evaluation/recognition-metrics';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
 import type * as TF from '@tensorflow/tfjs';
+import type { Hyperparameters } from './train-siamese.js';
 import { distanceFromIdentity } from './transfer-head.js';
 
 type Tf = typeof TF;
@@ -19,15 +20,10 @@ type Tf = typeof TF;
 /** Descriptors (or any inputs) per person. */
 export type FacesByIdentity = ReadonlyMap<string, readonly (readonly number[])[]>;
 
-export interface FaceTrainingOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  margin: number;
-  patience: number;
-  seed: number;
+/** The pair trainer's settings, plus the two only face batches have. */
+export interface FaceTrainingOptions extends Hyperparameters {
+  /** Weight of the pull back towards the identity map (the untouched baseline). */
   identityPull: number;
-  targetFar: number;
   /** Photos per person in a batch. */
   photosPerPerson: number;
 }
