@@ -7,6 +7,7 @@ import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
 import { loadConfig, type Role } from '@faceshot/shared/config';
 import { createLogger } from '@faceshot/shared/logger';
+import { pino } from 'pino';
 import {
   closeRuntime,
   createRuntime,
@@ -44,7 +45,8 @@ export async function startApiStack(
     RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
-  const runtime = await createRuntime(config, createLogger(config.log));
+  // Log lines go to stderr: stdout belongs to the caller (the benchmarks print their JSON there).
+  const runtime = await createRuntime(config, createLogger(config.log, {}, false, pino.destination(2)));
   const roles: RunningRole[] = Object.entries(workers).map(([role, stages]) =>
     startWorkerRole(runtime, role as Exclude<Role, 'api'>, stages(runtime)),
   );
