@@ -118,16 +118,25 @@ export async function loadBlazeFaceDetector(tf: typeof TF): Promise<FaceDetector
         const found = (await detect(cropSquare(tf, photo, letterbox, size), minConfidence)).map(
           ({ box, score }) => ({ box: fromWindow(box, letterbox, size), score }),
         );
+        // A face filling the photo (a face crop) fills the whole input, larger than any BlazeFace
+        // learnt: it then finds parts of it (an eye, a cheek) or nothing. So the photo is also looked
+        // at inside a square of twice its longer side (the rest black), where such a face fills half.
+        // A face both passes find is kept once, from the more confident one (measured: keeping the
+        // first pass's box instead cost seed-gray pair AUC 0.881 → 0.867, ORL 0.9998 → 0.9954).
+        const zoomedOut = refineWindow({ x: 0, y: 0, width, height });
+        for (const face of await detect(cropSquare(tf, photo, zoomedOut, size), minConfidence))
+          found.push({ box: fromWindow(face.box, zoomedOut, size), score: face.score });
         // Second pass: each face again at the scale BlazeFace learnt (REFINE_WINDOW_SCALE).
         const refined: ScoredBox[] = [];
-        for (const face of found) {
+        const overlapOptions = { maxFaces: BLAZEFACE_MAX_FACES, iouThreshold: IOU_THRESHOLD };
+        for (const face of suppressOverlaps(found, overlapOptions)) {
           const window = refineWindow(face.box);
           const again = (await detect(cropSquare(tf, photo, window, size), minConfidence))
             .map(({ box, score }) => ({ box: fromWindow(box, window, size), score }))
             .find(({ box }) => holds(face.box, box.x + box.width / 2, box.y + box.height / 2));
           refined.push(again ?? face);
         }
-        return suppressOverlaps(refined, { maxFaces: BLAZEFACE_MAX_FACES, iouThreshold: IOU_THRESHOLD }).map(
+        return suppressOverlaps(refined, overlapOptions).map(
           ({ box, score }) => ({ box: landmarkSquare(box), score }),
         );
       } finally {
