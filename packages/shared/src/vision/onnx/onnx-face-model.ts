@@ -81,7 +81,7 @@ export class OnnxFaceModel {
     private readonly sessions: Sessions,
   ) {}
 
-  get id(): string {
+  get id(): OnnxModelFolder['id'] {
     return this.folder.id;
   }
 

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWithSchema, SchemaError } from '../../schema.js';
+import type { OnnxEngineId } from '../face-engine-id.js';
 
 /** The standard ArcFace 112×112 reference points: eye centres, nose tip, mouth corners (InsightFace). */
 export const ARCFACE_112_TEMPLATE: readonly (readonly [number, number])[] = [
@@ -174,7 +175,7 @@ export function parseOnnxManifest(value: unknown, what: string): OnnxManifest {
 
 export interface OnnxModelFolder {
   /** Model id: `onnx-<folder name>`. */
-  id: string;
+  id: OnnxEngineId;
   name: string;
   directory: string;
   manifest: OnnxManifest;
@@ -201,7 +202,7 @@ export async function readOnnxModelFolder(directory: string): Promise<OnnxModelF
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) throw new OnnxModelError(`ONNX model "${name}": ${file} is missing`);
   }
-  return { id: `${ONNX_MODEL_PREFIX}${name}`, name, directory, manifest };
+  return { id: `onnx-${name}`, name, directory, manifest };
 }
 
 /** The name part of an `onnx-<name>` model id, or undefined for any other id. */
