@@ -2,7 +2,7 @@
 // any of the detectors) or an operator-installed ONNX model (`onnx-<name>`, its own detector,
 // landmarks and recognition net). Records, cards and galleries name it, so embeddings of different
 // engines are never compared. No heavy imports: configuration and schemas read this file.
-export const FACEAPI_ENGINE = 'faceapi';
+export const FACEAPI_ENGINE: 'faceapi' = 'faceapi';
 export type OnnxEngineId = `onnx-${string}`;
 export type FaceEngineId = typeof FACEAPI_ENGINE | OnnxEngineId;
 
