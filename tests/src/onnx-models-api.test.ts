@@ -94,6 +94,8 @@ describe('ONNX models through the API (a generated model, no third-party weights
       assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
       assert.equal(enrolled.body.enrolled, 1);
     }
+    const gallery = await getJson(`${stack.baseUrl}/v1/models/${MODEL}/identities`);
+    assert.match(String(gallery.body.embeddingSpace), /^onnx-tiny@[0-9a-f]{16}$/);
     const answer = await send(`${stack.baseUrl}/v1/models/${MODEL}/identify?topK=2&faces=all`, [
       await colourPhoto([205, 35, 45]),
     ]);

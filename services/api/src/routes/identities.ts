@@ -185,7 +185,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
         summary: "The people in a model's gallery",
         params: ModelParams,
         response: {
-          200: Type.Object({ modelId: Type.String(), identities: Type.Array(IdentitySummary) }),
+          200: Type.Object({
+            modelId: Type.String(),
+            embeddingSpace: Type.Optional(
+              Type.String({
+                description:
+                  "What made the gallery's embeddings: `faceapi-128`, a trained model's id, or `onnx-<name>@<digest of its recognition net>`; absent for an empty gallery (or one enrolled before it was recorded)",
+              }),
+            ),
+            identities: Type.Array(IdentitySummary),
+          }),
           404: ProblemSchema,
           409: ProblemSchema,
         },
@@ -194,7 +203,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     async (request) => {
       const modelId = request.params.id;
       await assertModelServes(deps, modelId);
-      return { modelId, identities: (await deps.galleries.list(modelId)).map(summary) };
+      const embeddingSpace = await deps.galleries.embeddingSpace(modelId);
+      return {
+        modelId,
+        ...(embeddingSpace === undefined ? {} : { embeddingSpace }),
+        identities: (await deps.galleries.list(modelId)).map(summary),
+      };
     },
   );
 
