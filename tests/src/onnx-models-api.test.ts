@@ -2,16 +2,19 @@
 // identify and verify with the model's own nets (a tiny model the test writes: its "embedding" is the
 // face's mean colour, so the answers are known), and a gallery of another net refused with 409.
 import assert from 'node:assert/strict';
+import { openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IdentifiedFace } from '@faceshot/client/faceshot-client';
+import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
 import { writeTinyOnnxModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model';
 import sharp from 'sharp';
-import { type ApiStack, startApiStack } from './support/api-stack.js';
-import { assertProblem, getJson, type JsonResponse } from './support/http.js';
+import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
+import { photosOf } from './support/datasets.js';
+import { assertProblem, getJson, type JsonResponse, waitForJob } from './support/http.js';
 
 const MODEL = 'onnx-tiny';
 
@@ -51,8 +54,8 @@ describe('ONNX models through the API (a generated model, no third-party weights
     await writeFile(path.join(modelsDir, 'broken', 'manifest.json'), '{"distance": "manhattan"}');
     stack = await startApiStack(
       'onnx-models',
-      { PREDICT_THREADS: '1', ONNX_MODELS_DIR: modelsDir },
-      { predictor: predictorStages },
+      { PREDICT_THREADS: '1', EXTRACT_THREADS: '1', ONNX_MODELS_DIR: modelsDir },
+      { predictor: predictorStages, extractor: extractorStages },
     );
   });
   after(async () => {
@@ -143,5 +146,41 @@ describe('ONNX models through the API (a generated model, no third-party weights
       },
     );
     assertProblem(enrol, 409, /embeddings of different nets cannot be compared/);
+  });
+
+  it("refuses to enrol a dataset's face-api descriptors into an ONNX model; the baseline takes them", async () => {
+    const dataset = String((await postJson(`${stack.baseUrl}/v1/datasets`, { name: 'onnx-enrol' })).body.id);
+    const form = new FormData();
+    for (const person of ['Abdullah_Gul', 'Adrien_Brody'])
+      for (const file of photosOf('lfw-dev', person).slice(0, 2))
+        form.append('file', await openAsBlob(file), `${person}/${file.split('/').pop()}`);
+    const upload = await fetch(`${stack.baseUrl}/v1/datasets/${dataset}/images`, {
+      method: 'POST',
+      body: form,
+    });
+    assert.equal(upload.status, 200);
+    const started = await postJson(`${stack.baseUrl}/v1/datasets/${dataset}/extract`, {});
+    const curate = await waitForJob(stack.baseUrl, 'curate', String(started.body.curateJobId), 180_000);
+    assert.equal(curate.body.state, 'completed', String(curate.body.failedReason));
+
+    const enrol = (model: string) =>
+      postJson(`${stack.baseUrl}/v1/models/${model}/identities/from-dataset`, {
+        datasetId: dataset,
+        photosPerIdentity: 1,
+      });
+    const refused = await enrol(MODEL);
+    assert.equal(refused.status, 202);
+    const failed = await waitForJob(stack.baseUrl, 'enrol', String(refused.body.jobId), 60_000);
+    assert.equal(failed.body.state, 'failed');
+    assert.match(
+      String(failed.body.failedReason),
+      /dataset ".+" was described by faceapi, model "onnx-tiny" embeds with onnx-tiny/,
+    );
+    const accepted = await enrol('faceapi-baseline');
+    const done = await waitForJob(stack.baseUrl, 'enrol', String(accepted.body.jobId), 60_000);
+    assert.equal(done.body.state, 'completed', String(done.body.failedReason));
+    const gallery = await getJson(`${stack.baseUrl}/v1/models/faceapi-baseline/identities`);
+    assert.equal(gallery.body.embeddingSpace, 'faceapi-128');
+    assert.equal((gallery.body.identities as unknown[]).length, 2);
   });
 });

@@ -134,8 +134,9 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
     const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(datasetId));
     if (curation === undefined) throw new PermanentJobError(`dataset "${datasetId}" has no curation yet`);
     // A trained model's held-out photos measure it (protocol b): they never enter its gallery.
+    const builtIn = modelId === BASELINE_MODEL_ID || embedder.architecture === 'onnx';
     const heldOut = new Set(
-      modelId === BASELINE_MODEL_ID
+      builtIn
         ? []
         : Object.values((await readServingCard(deps.store, modelId)).heldOut ?? {}).flat(),
     );
