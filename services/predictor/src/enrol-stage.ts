@@ -136,9 +136,7 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
     // A trained model's held-out photos measure it (protocol b): they never enter its gallery.
     const builtIn = modelId === BASELINE_MODEL_ID || embedder.architecture === 'onnx';
     const heldOut = new Set(
-      builtIn
-        ? []
-        : Object.values((await readServingCard(deps.store, modelId)).heldOut ?? {}).flat(),
+      builtIn ? [] : Object.values((await readServingCard(deps.store, modelId)).heldOut ?? {}).flat(),
     );
     // Kept faces per identity, the most typical (nearest the identity's consensus face) first.
     const byIdentity = new Map<string, { faceId: string; distance: number }[]>();
