@@ -6,7 +6,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json ./
 COPY packages/shared/package.json packages/shared/
 COPY packages/cli/package.json packages/cli/
 COPY services/api/package.json services/api/
@@ -20,8 +20,10 @@ COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY packages packages
 COPY services services
+# onnxruntime-node ships CPU binaries for every platform (≈290 MB): keep only this image's.
 RUN npx tsc -b services/standalone services/trainer \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && node -e "const fs=require('fs'),p='node_modules/onnxruntime-node/bin/napi-v6';for(const os of fs.readdirSync(p))for(const arch of fs.readdirSync(p+'/'+os))if(os+'/'+arch!==process.platform+'/'+process.arch)fs.rmSync(p+'/'+os+'/'+arch,{recursive:true})"
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

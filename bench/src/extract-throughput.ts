@@ -6,8 +6,10 @@
 // Every pool and stack starts first; the photos are then measured in interleaved rounds (each round a
 // slice of the photos, each detector in turn, raw then end to end), so a change in the machine's load
 // falls on all alike. The ratio end-to-end / raw (photos/s, one thread per core) is what the service
-// costs beside the engine. Prints JSON:
-//   npm run bench:extract -- [dataset=lfw-dev] [limit=200] [detectors=blazeface,ssd] [rounds=4]
+// costs beside the engine. An ONNX model (`onnx-<name>` in the list, installed in bench/onnx-models:
+// `node bench/scripts/fetch-onnx-standin.mjs` fetches the stand-in) is measured raw only: extraction
+// for datasets stays on face-api, so there is no end-to-end figure for it. Prints JSON:
+//   npm run bench:extract -- [dataset=lfw-dev] [limit=200] [detectors=blazeface,ssd,onnx-faceplugin-standin] [rounds=4]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { extractionOptions } from '@faceshot/extractor/face-extraction';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { loadConfig } from '@faceshot/shared/config';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import { FACEAPI_ENGINE, isOnnxEngine, type OnnxEngineId } from '@faceshot/shared/vision/face-engine-id';
 import { postJson, startApiStack } from '@faceshot/tests/support/api-stack';
 import { datasetsRoot } from '@faceshot/tests/support/datasets';
 import { waitForJob } from '@faceshot/tests/support/http';
@@ -28,9 +31,11 @@ const [
   roundsArgument = '4',
 ] = process.argv.slice(2);
 const detectors = detectorsArgument.split(',').map((name) => {
-  if (!isDetectorName(name)) throw new Error(`unknown detector "${name}"`);
+  if (!isDetectorName(name) && !isOnnxEngine(name)) throw new Error(`unknown detector or engine "${name}"`);
   return name;
 });
+/** Where the benchmarks find ONNX models (the stand-in's fetch script puts it there; gitignored). */
+const onnxModelsDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'onnx-models');
 const limit = Number(limitArgument);
 const files: { identity: string; file: string }[] = [];
 for (const identity of fs.readdirSync(path.join(datasetsRoot, dataset)).sort()) {
@@ -55,10 +60,10 @@ interface RawEngine {
   outcomes: Outcomes;
 }
 
-async function rawEngine(detector: DetectorName, threads: number): Promise<RawEngine> {
+async function rawEngine(detector: DetectorName | OnnxEngineId, threads: number): Promise<RawEngine> {
   const pool = new ExtractionPool(threads, {
     ...extractionOptions(defaults.extract, defaults.limits),
-    detector,
+    ...(isOnnxEngine(detector) ? { engine: detector, onnxModelsDir } : { engine: FACEAPI_ENGINE, detector }),
   });
   // Warm-up: every thread loads its models before timing starts.
   await Promise.all(
@@ -122,13 +127,13 @@ async function runService(target: Service, photos: Photo[], round: number): Prom
 const rate = (seconds: number) => Number((selected.length / seconds).toFixed(2));
 const perPhoto = (seconds: number) => Number(((seconds * 1000) / selected.length).toFixed(1));
 const rounds = Math.max(1, Number(roundsArgument));
-const engines = new Map<DetectorName, { one: RawEngine; all: RawEngine; service: Service }>();
+const engines = new Map<string, { one: RawEngine; all: RawEngine; service: Service | undefined }>();
 try {
   for (const detector of detectors)
     engines.set(detector, {
       one: await rawEngine(detector, 1),
       all: await rawEngine(detector, cores),
-      service: await service(detector),
+      service: isOnnxEngine(detector) ? undefined : await service(detector),
     });
   const slice = Math.ceil(selected.length / rounds);
   for (let round = 0; round < rounds; round++) {
@@ -139,7 +144,7 @@ try {
       if (engine === undefined) continue;
       await runRaw(engine.one, photos);
       await runRaw(engine.all, photos);
-      await runService(engine.service, photos, round);
+      if (engine.service) await runService(engine.service, photos, round);
     }
   }
   const byDetector = Object.fromEntries(
@@ -155,14 +160,14 @@ try {
           msPerPhoto: perPhoto(engine.seconds),
           photosPerSecond: rate(engine.seconds),
         })),
-        endToEnd: {
+        endToEnd: run && {
           threads: cores,
           photos: selected.length,
           kept: run.kept,
           msPerPhoto: perPhoto(run.seconds),
           photosPerSecond: rate(run.seconds),
         },
-        endToEndOverRaw: Number((all.seconds / run.seconds).toFixed(3)),
+        endToEndOverRaw: run && Number((all.seconds / run.seconds).toFixed(3)),
       },
     ]),
   );
@@ -185,7 +190,10 @@ try {
               [`photos/s, ${first} / ${second}`]: {
                 raw1Thread: Number((secondRun.one.seconds / firstRun.one.seconds).toFixed(2)),
                 rawAllThreads: Number((secondRun.all.seconds / firstRun.all.seconds).toFixed(2)),
-                endToEnd: Number((secondRun.service.seconds / firstRun.service.seconds).toFixed(2)),
+                endToEnd:
+                  secondRun.service && firstRun.service
+                    ? Number((secondRun.service.seconds / firstRun.service.seconds).toFixed(2))
+                    : null,
               },
             }
           : {}),
@@ -198,6 +206,6 @@ try {
   for (const { one, all, service: run } of engines.values()) {
     await one.pool.close();
     await all.pool.close();
-    await run.stack.stop();
+    await run?.stack.stop();
   }
 }

@@ -7,25 +7,33 @@
 //    threads, real Redis, filesystem storage, 10 people enrolled.
 // Every pool and stack starts first; then the measurements run in interleaved rounds (each round: each
 // detector raw, then end to end), so a change in the machine's load falls on all of them alike. The
-// ratio end-to-end / raw p50 is the service's cost beside the engine. Prints JSON:
-//   npm run bench:identify -- [requestsPerClient=30] [detectors=blazeface,ssd] [rounds=3]
+// ratio end-to-end / raw p50 is the service's cost beside the engine. An ONNX model in the list
+// (`onnx-<name>`, installed in bench/onnx-models: `node bench/scripts/fetch-onnx-standin.mjs` fetches
+// the stand-in) is measured the same way with its own nets, identified as model `onnx-<name>`.
+// Prints JSON:
+//   npm run bench:identify -- [requestsPerClient=30] [detectors=blazeface,ssd,onnx-faceplugin-standin] [rounds=3]
 import fs, { openAsBlob } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
 import { extractionOptions } from '@faceshot/extractor/face-extraction';
 import { predictorStages } from '@faceshot/predictor/stages';
 import { loadConfig } from '@faceshot/shared/config';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import { FACEAPI_ENGINE, isOnnxEngine, type OnnxEngineId } from '@faceshot/shared/vision/face-engine-id';
 import { startApiStack } from '@faceshot/tests/support/api-stack';
 import { identitiesOf, photosOf } from '@faceshot/tests/support/datasets';
 
 const requestsPerClient = Number(process.argv[2] ?? '30');
 const detectors = (process.argv[3] ?? 'blazeface,ssd').split(',').map((name) => {
-  if (!isDetectorName(name)) throw new Error(`unknown detector "${name}"`);
+  if (!isDetectorName(name) && !isOnnxEngine(name)) throw new Error(`unknown detector or engine "${name}"`);
   return name;
 });
 const threads = os.availableParallelism();
-const model = 'faceapi-baseline';
+/** The model identified with: faceapi-baseline on a detector's faces, or the ONNX model itself. */
+const modelOf = (detector: string) => (isOnnxEngine(detector) ? detector : 'faceapi-baseline');
+/** Where the benchmarks find ONNX models (the stand-in's fetch script puts it there; gitignored). */
+const onnxModelsDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'onnx-models');
 const CLIENTS = [1, 4];
 const loadAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
 
@@ -40,11 +48,13 @@ function percentile(sorted: number[], share: number): number {
 
 type Call = () => Promise<void>;
 
-async function rawEngine(detector: DetectorName): Promise<{ call: Call; close(): Promise<void> }> {
+async function rawEngine(
+  detector: DetectorName | OnnxEngineId,
+): Promise<{ call: Call; close(): Promise<void> }> {
   const defaults = loadConfig({});
   const pool = new ExtractionPool(threads, {
     ...extractionOptions(defaults.extract, defaults.limits),
-    detector,
+    ...(isOnnxEngine(detector) ? { engine: detector, onnxModelsDir } : { engine: FACEAPI_ENGINE, detector }),
   });
   const bytes = fs.readFileSync(query);
   const call = async () => {
@@ -65,11 +75,14 @@ async function post(url: string, file: string, fields: Record<string, string> = 
   return response.status;
 }
 
-async function service(detector: DetectorName): Promise<{ call: Call; close(): Promise<void> }> {
+async function service(
+  detector: DetectorName | OnnxEngineId,
+): Promise<{ call: Call; close(): Promise<void> }> {
+  const model = modelOf(detector);
   const stack = await startApiStack(
     `identify-latency-${detector}`,
     {
-      EXTRACT_DETECTOR: detector,
+      ...(isOnnxEngine(detector) ? { ONNX_MODELS_DIR: onnxModelsDir } : { EXTRACT_DETECTOR: detector }),
       PREDICT_THREADS: String(threads),
       // A loaded machine must slow the figures down, not fail the run.
       PREDICT_TIMEOUT_MS: '600000',
@@ -208,7 +221,7 @@ try {
         predictThreads: threads,
         /** 1/5/15-minute load averages: other work on the machine distorts absolute figures. */
         loadAverage: { start: loadAtStart, end: os.loadavg().map((value) => Number(value.toFixed(2))) },
-        model,
+        models: Object.fromEntries(detectors.map((detector) => [detector, modelOf(detector)])),
         galleryIdentities: people.length,
         photo: '250x250 JPEG (lfw-dev), every face',
         rounds,

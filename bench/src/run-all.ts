@@ -10,13 +10,26 @@ const benchDist = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDist, '../..');
 const quick = process.argv.includes('--quick');
 
+/**
+ * ONNX models installed for benchmarks (bench/onnx-models/<name>/manifest.json, e.g. the stand-in of
+ * `node bench/scripts/fetch-onnx-standin.mjs`): measured beside face-api's detectors in the same run.
+ */
+const onnxModelsDir = path.join(repoRoot, 'bench/onnx-models');
+const onnxEngines = fs.existsSync(onnxModelsDir)
+  ? fs
+      .readdirSync(onnxModelsDir)
+      .filter((name) => fs.existsSync(path.join(onnxModelsDir, name, 'manifest.json')))
+      .map((name) => `onnx-${name}`)
+  : [];
+const engines = ['blazeface', 'ssd', ...onnxEngines].join(',');
+
 /** Each benchmark's script and arguments (see the script's header for what they mean). */
 const BENCHMARKS: [string, string[]][] = [
   ['queue-roundtrip.js', []],
   ['download-throughput.js', []],
-  ['extract-throughput.js', ['lfw-dev', quick ? '40' : '200']],
+  ['extract-throughput.js', ['lfw-dev', quick ? '40' : '200', engines]],
   ['train-throughput.js', [quick ? '3' : '10']],
-  ['identify-latency.js', [quick ? '8' : '30']],
+  ['identify-latency.js', [quick ? '8' : '30', engines]],
   ['gallery-search.js', quick ? ['10000,100000'] : []],
 ];
 

@@ -9,6 +9,7 @@ import { after, before, it } from 'node:test';
 import type { EvalReport } from '@faceshot/cli/eval-report';
 import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
 import { storageKeys } from '@faceshot/shared/storage/keys';
+import { writeTinyOnnxModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { layersModelFiles, modelArtifacts } from '@faceshot/trainer/siamese/model-artifacts';
 import sharp from 'sharp';
@@ -59,14 +60,22 @@ after(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function runEval(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runEval(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       [path.join(repoRoot, 'packages/cli/dist/main.js'), 'eval', ...args],
       {
         cwd: work,
-        env: { PATH: process.env.PATH ?? '', STORAGE_DIR: path.join(work, 'objects'), EXTRACT_THREADS: '2' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          STORAGE_DIR: path.join(work, 'objects'),
+          EXTRACT_THREADS: '2',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -240,4 +249,51 @@ it('no --dir, or a folder without identity folders: exit 2 and one line', async 
   assert.equal(noIdentities.code, 2);
   assert.match(noIdentities.stderr, /^faceshot eval: --dir .*flat: no photos in identity folders/);
   assert.equal(noIdentities.stderr.trim().split('\n').length, 1);
+});
+
+it('scores an installed ONNX model on the faces its own nets find (--engine onnx-<name>), in its own distance', async () => {
+  // A generated model whose embedding is a face's mean colour, on "people" of one hue each.
+  const models = path.join(work, 'onnx-models');
+  await writeTinyOnnxModel(models, 'tiny', 'cosine');
+  const colours = path.join(work, 'colours');
+  const hues: Record<string, [number, number, number]> = {
+    red: [200, 40, 40],
+    green: [40, 190, 50],
+    blue: [40, 60, 210],
+    magenta: [190, 30, 170],
+  };
+  for (const [person, [r, g, b]] of Object.entries(hues)) {
+    fs.mkdirSync(path.join(colours, person), { recursive: true });
+    for (let shade = 0; shade < 3; shade++) {
+      const background = { r: r + 8 * shade, g: g - 6 * shade, b: b + 4 * shade };
+      const png = await sharp({ create: { width: 120, height: 100, channels: 3, background } })
+        .png()
+        .toBuffer();
+      fs.writeFileSync(path.join(colours, person, `${shade}.png`), png);
+    }
+  }
+  const out = path.join(work, 'reports', 'onnx.json');
+  const { code, stdout, stderr } = await runEval(['--engine', 'onnx-tiny', '--dir', colours, '--out', out], {
+    ONNX_MODELS_DIR: models,
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /onnx-tiny/);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as EvalReport;
+  assert.deepEqual(
+    report.detectors.map((run) => [run.detector, run.withFace]),
+    [['onnx-tiny', 12]],
+  );
+  const [model] = report.models;
+  assert.equal(report.models.length, 1, 'no face-api model was asked for');
+  assert.equal(model?.model, 'onnx-tiny');
+  assert.equal(model?.verification.rocAuc, 1);
+  // Cosine distances of same-hue shades sit under the model's 0.1, other hues far above it.
+  assert.equal(model?.verification.accuracyAtThreshold, 1);
+
+  const unknown = await runEval(['--engine', 'onnx-absent', '--dir', colours], { ONNX_MODELS_DIR: models });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^faceshot eval: unknown engine "onnx-absent": no folder "absent" in /);
+  const wrong = await runEval(['--engine', 'dlib', '--dir', colours]);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /^faceshot eval: --engine must be faceapi or onnx-<name> \(got "dlib"\)\n$/);
 });

@@ -2,10 +2,15 @@
 // kept, rename/remove, and a version that moves on every change (what predictors watch).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type GalleryPhoto, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import {
+  GalleryEmbeddingMismatchError,
+  type GalleryPhoto,
+  GalleryRepository,
+} from '@faceshot/shared/gallery/gallery-repository';
 import { Redis } from 'ioredis';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 
+const SPACE = 'faceapi-128';
 const photo = (sha256: string, embedding: number[]): GalleryPhoto => ({
   sha256,
   photoKey: `galleries/m1/${sha256}.png`,
@@ -31,12 +36,12 @@ describe('GalleryRepository', () => {
 
   it('adds photos, skips ones already enrolled, keeps the mean, bumps the version', async () => {
     assert.equal(await galleries.version('m1'), '0');
-    const first = await galleries.addPhotos('m1', 'Ann', [photo('a', [0, 2]), photo('b', [2, 0])]);
+    const first = await galleries.addPhotos('m1', 'Ann', [photo('a', [0, 2]), photo('b', [2, 0])], SPACE);
     assert.equal(first.added, 2);
     assert.deepEqual(first.identity.mean, [1, 1]);
     const version = await galleries.version('m1');
     assert.notEqual(version, '0');
-    const again = await galleries.addPhotos('m1', 'Ann', [photo('a', [0, 2])]);
+    const again = await galleries.addPhotos('m1', 'Ann', [photo('a', [0, 2])], SPACE);
     assert.equal(again.added, 0);
     assert.equal(await galleries.version('m1'), version, 'nothing changed, so the version stays');
     assert.equal((await galleries.get('m1', 'Ann'))?.photos.length, 2);
@@ -45,7 +50,7 @@ describe('GalleryRepository', () => {
   it('loses nothing when 20 enrolments of one person run at once', async () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        galleries.addPhotos('m1', 'Crowd', [photo(`c${index}`, [index, 0])]),
+        galleries.addPhotos('m1', 'Crowd', [photo(`c${index}`, [index, 0])], SPACE),
       ),
     );
     const crowd = await galleries.get('m1', 'Crowd');
@@ -53,8 +58,28 @@ describe('GalleryRepository', () => {
     assert.ok(Math.abs((crowd?.mean[0] ?? 0) - 9.5) < 1e-9);
   });
 
+  it('refuses embeddings of another net, until the gallery is empty again', async () => {
+    const space = 'onnx-net@aaaa';
+    await galleries.addPhotos('m3', 'Ann', [photo('a', [1, 0])], space);
+    assert.equal(await galleries.embeddingSpace('m3'), space);
+    await assert.rejects(
+      galleries.addPhotos('m3', 'Bob', [photo('b', [0, 1])], 'onnx-net@bbbb'),
+      (error: unknown) =>
+        error instanceof GalleryEmbeddingMismatchError &&
+        /holds embeddings of onnx-net@aaaa, not of onnx-net@bbbb/.test(error.message),
+    );
+    assert.equal(await galleries.get('m3', 'Bob'), undefined, 'nothing of the refused photos was kept');
+    assert.equal((await galleries.snapshot('m3')).embeddingSpace, space);
+    await galleries.remove('m3', 'Ann');
+    assert.equal(await galleries.embeddingSpace('m3'), undefined);
+    const fresh = await galleries.addPhotos('m3', 'Bob', [photo('b', [0, 1])], 'onnx-net@bbbb');
+    assert.equal(fresh.added, 1);
+    await galleries.drop('m3');
+    assert.equal(await galleries.embeddingSpace('m3'), undefined);
+  });
+
   it('renames (refusing a taken name), removes, lists and snapshots', async () => {
-    await galleries.addPhotos('m1', 'Bob', [photo('x', [1, 1])]);
+    await galleries.addPhotos('m1', 'Bob', [photo('x', [1, 1])], SPACE);
     assert.equal(await galleries.rename('m1', 'Bob', 'Ann'), 'taken');
     assert.equal(await galleries.rename('m1', 'Nobody', 'Zed'), 'missing');
     const before = await galleries.version('m1');

@@ -10,6 +10,7 @@ import {
   baselineEmbedder,
   type Embedder,
   loadTrainedEmbedder,
+  onnxEmbedder,
   readServingCard,
 } from '@faceshot/predictor/embedders';
 import type { Config, StorageConfig } from '@faceshot/shared/config';
@@ -19,6 +20,9 @@ import { createObjectStore } from '@faceshot/shared/storage/create-object-store'
 import { InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import { FACEAPI_ENGINE, type FaceEngineId, isOnnxEngine } from '@faceshot/shared/vision/face-engine-id';
+import { OnnxModelError } from '@faceshot/shared/vision/onnx/onnx-manifest';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { extractFaces } from './eval-faces.js';
 import { embedAll, evaluateModel } from './eval-metrics.js';
@@ -33,6 +37,8 @@ export interface EvalArguments {
   models: readonly string[];
   /** Face detectors to compare; none: the configured one (EXTRACT_DETECTOR). */
   detectors: readonly string[];
+  /** `faceapi` and/or `onnx-<name>` engines, side by side; none: faceapi (plus any ONNX --model). */
+  engines?: readonly string[];
   /** The false-accept rate for TAR (default 0.01). */
   far?: string | undefined;
   /** Photos per person held out for protocol (b) when no model card lists them (default 5). */
@@ -125,6 +131,55 @@ async function assertTrained(id: string, store: ObjectStore, storage: StorageCon
   }
 }
 
+/** One extraction of the folder: face-api with a detector, or an ONNX model with its own nets. */
+interface EngineRun {
+  /** The report's `detector` column: the detector's name, or the ONNX model's id. */
+  label: string;
+  engine: FaceEngineId;
+  detector: DetectorName;
+  /** The models scored on this run's faces. */
+  embedders: Embedder[];
+}
+
+/** The ONNX models named by --engine or --model, loaded now: a bad one fails before any photo is read. */
+async function onnxEmbedders(ids: readonly string[], config: Config): Promise<Embedder[]> {
+  const embedders: Embedder[] = [];
+  for (const id of ids) {
+    let folder: Awaited<ReturnType<typeof findOnnxModel>>;
+    try {
+      folder = await findOnnxModel(config.extract.onnxModelsDir, id);
+    } catch (error) {
+      if (error instanceof OnnxModelError) throw new EvalUsageError(error.message);
+      throw error;
+    }
+    if (folder === undefined)
+      throw new EvalUsageError(
+        config.extract.onnxModelsDir === undefined
+          ? `unknown engine "${id}": ONNX_MODELS_DIR is not set`
+          : `unknown engine "${id}": no folder "${id.slice('onnx-'.length)}" in ${config.extract.onnxModelsDir}`,
+      );
+    embedders.push(onnxEmbedder(folder, await embeddingSpaceOf(folder)));
+  }
+  return embedders;
+}
+
+/** Which engines run: face-api's models on each detector, each ONNX model on its own nets. */
+function planEngines(args: EvalArguments): { faceapiModels: string[]; onnxIds: string[] } {
+  const engines = args.engines ?? [];
+  for (const engine of engines)
+    if (engine !== FACEAPI_ENGINE && !isOnnxEngine(engine))
+      throw new EvalUsageError(`--engine must be ${FACEAPI_ENGINE} or onnx-<name> (got "${engine}")`);
+  const onnxIds = [
+    ...new Set([...args.models, ...engines].filter((id): id is `onnx-${string}` => isOnnxEngine(id))),
+  ];
+  // face-api's models given by --model always run; without any, faceapi-baseline stands for the
+  // faceapi engine when it is asked for (or when nothing else is).
+  const faceapiModels = [...new Set(args.models.filter((id) => !isOnnxEngine(id)))];
+  if (faceapiModels.length === 0 && (engines.includes(FACEAPI_ENGINE) || onnxIds.length === 0))
+    faceapiModels.push(BASELINE_MODEL_ID);
+  return { faceapiModels, onnxIds };
+}
+
 /** Every model before any photo is read: a bad id fails in a second, not after the extraction. */
 async function loadEmbedders(
   ids: readonly string[],
@@ -172,11 +227,24 @@ export async function runEvaluation(
     );
   const outFile = await prepareOutput('--out', args.out);
   const rocFile = await prepareOutput('--roc', args.roc);
+  const plan = planEngines(args);
   const { embedders, cards } = await loadEmbedders(
-    [...new Set(args.models.length === 0 ? [BASELINE_MODEL_ID] : args.models)],
+    plan.faceapiModels,
     createObjectStore(config.storage),
     config,
   );
+  const onnx = await onnxEmbedders(plan.onnxIds, config);
+  const engineRuns: EngineRun[] = [
+    ...(embedders.length === 0
+      ? []
+      : detectors.map((detector) => ({ label: detector, engine: FACEAPI_ENGINE, detector, embedders }))),
+    ...onnx.map((embedder) => ({
+      label: embedder.engine,
+      engine: embedder.engine,
+      detector: config.extract.detector,
+      embedders: [embedder],
+    })),
+  ];
 
   const identities = new Set(photos.map((photo) => photo.identity));
   const threads = config.extract.threads;
@@ -187,14 +255,16 @@ export async function runEvaluation(
   let evaluationSeconds = 0;
   const trained = trainedPeople(cards);
   const trainedLeftOut = new Set<string>();
-  for (const detector of detectors) {
+  for (const run of engineRuns) {
+    const detector = run.label;
     const started = performance.now();
     stderr.write(
       `extracting faces (${detector}): ${photos.length} photos of ${identities.size} people, ${threads} threads\n`,
     );
     const pool = new ExtractionPool(threads, {
       ...extractionOptions(config.extract, config.limits),
-      detector,
+      detector: run.detector,
+      engine: run.engine,
     });
     let extracted: Awaited<ReturnType<typeof extractFaces>>;
     try {
@@ -213,7 +283,7 @@ export async function runEvaluation(
     // Protocol (a) only on people no evaluated model trained on; protocol (b) on held-out photos.
     const unseen = faces.flatMap((face, index) => (trained.has(face.identity) ? [] : [index]));
     const unseenFaces = unseen.map((index) => faces[index] as (typeof faces)[number]);
-    const plan = planHeldOut(faces, extracted.noFaceSha256, cards, heldOutPerPerson, seed);
+    const heldOutPlan = planHeldOut(faces, extracted.noFaceSha256, cards, heldOutPerPerson, seed);
     // Pairs drawn from this detector's faces (a photo it missed is in none of them), same seed.
     const pairs = verificationPairs(
       unseenFaces.map((face) => face.identity),
@@ -235,10 +305,13 @@ export async function runEvaluation(
       noFacePhotos: extracted.noFace,
       unreadablePhotos: extracted.unreadable,
     });
-    for (const embedder of embedders) {
+    for (const embedder of run.embedders) {
       stderr.write(`scoring ${embedder.modelId} on ${detector}'s faces\n`);
       const evaluation = evaluateModel(embedder, unseenFaces, pairs, { trials: TRIALS, seed });
-      const figures = protocolFigures(embedAll(embedder, faces), faces, unseen, plan, { targetFar, seed });
+      const figures = protocolFigures(embedAll(embedder, faces), faces, unseen, heldOutPlan, {
+        targetFar,
+        seed,
+      });
       const heldOut = figures.heldOut;
       models.push({
         ...evaluation,
@@ -259,14 +332,14 @@ export async function runEvaluation(
                   galleryPhotos: heldOut.galleryPhotos,
                   top1: Number.isFinite(heldOut.top1) ? heldOut.top1 : null,
                   tarAtFar: Number.isFinite(heldOut.tarAtFar) ? heldOut.tarAtFar : null,
-                  source: plan.source,
+                  source: heldOutPlan.source,
                 },
         },
       });
     }
     evaluationSeconds += (performance.now() - evaluating) / 1000;
   }
-  for (const embedder of embedders) embedder.dispose();
+  for (const embedder of [...embedders, ...onnx]) embedder.dispose();
 
   const report: EvalReport = {
     dir,
@@ -286,7 +359,7 @@ export async function runEvaluation(
   }
   if (rocFile !== undefined) {
     const curves = models.map((model) => ({
-      label: `${model.model}${detectors.length > 1 ? ` · ${model.detector}` : ''} (AUC ${model.verification.rocAuc?.toFixed(3) ?? '-'})`,
+      label: `${model.model}${runs.length > 1 && model.model !== model.detector ? ` · ${model.detector}` : ''} (AUC ${model.verification.rocAuc?.toFixed(3) ?? '-'})`,
       points: model.roc,
     }));
     const faceCounts = runs.map((run) => `${run.withFace}`).join('/');

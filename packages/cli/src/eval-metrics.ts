@@ -5,12 +5,12 @@ import {
   accuracyAt,
   bestThreshold,
   equalErrorRate,
-  euclidean,
   oneShotAccuracy,
   type RocPoint,
   rocAuc,
   rocCurve,
 } from '@faceshot/shared/evaluation/verification-metrics';
+import { distanceOf } from '@faceshot/shared/gallery/embedding-distance';
 import type { EvalFace } from './eval-faces.js';
 import type { IndexPair } from './eval-pairs.js';
 
@@ -88,7 +88,8 @@ export function evaluateModel(
   const embeddings = embedAll(embedder, faces);
 
   const scored = pairs.map((pair) => ({
-    distance: euclidean(embeddings[pair.a] ?? [], embeddings[pair.b] ?? []),
+    // The model's own distance (cosine for most ONNX models), so its threshold means what it says.
+    distance: distanceOf(embedder.distance, embeddings[pair.a] ?? [], embeddings[pair.b] ?? []),
     same: pair.same,
   }));
   const best = bestThreshold(scored);

@@ -86,7 +86,8 @@ export function formatTable(report: EvalReport): string {
   const { photos, models } = report;
   const severalDetectors = report.detectors.length > 1;
   const columnOf = (model: ModelReport) =>
-    severalDetectors ? `${model.model} · ${model.detector}` : model.model;
+    // An ONNX model's run is named after the model itself: no need to say it twice.
+    severalDetectors && model.model !== model.detector ? `${model.model} · ${model.detector}` : model.model;
   const allWays = (model: ModelReport) =>
     model.identification.find((entry) => entry.asked === 'all')?.ways ?? 0;
   const rows: Row[] = [

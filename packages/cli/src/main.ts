@@ -13,14 +13,18 @@ const USAGE = `usage:
       Uploads <dir>/<identity>/<photo> files into the dataset (created if missing; default name: the
       folder's name) and prints stored / duplicate / rejected counts per identity.
 
-  faceshot eval --dir <dir> [--model <id>]... [--detector <name>]... [--out <file.json>] [--roc <file.png>]
-                [--seed <n>] [--far <rate>] [--held-out <n>]
+  faceshot eval --dir <dir> [--model <id>]... [--detector <name>]... [--engine <engine>]...
+                [--out <file.json>] [--roc <file.png>] [--seed <n>] [--far <rate>] [--held-out <n>]
       Scores models on <dir>/<identity>/<photo> files, side by side: face-detection rate; ROC AUC,
       accuracy at the model's threshold and EER over same- and different-person pairs; one-shot
       5-, 20- and all-way identification. --model is faceapi-baseline (the default) or a trained
       model's id, read from the storage STORAGE/STORAGE_DIR/S3_* name (./data/objects by default).
       --detector (blazeface, ssd or tiny; default EXTRACT_DETECTOR) finds the faces; given several
       times, every model is scored on each detector's faces, one column per model and detector.
+      --engine faceapi (the default) or onnx-<name>, an ONNX model installed under ONNX_MODELS_DIR:
+      given several times, the engines run side by side on the same photos (face-api's models on
+      each --detector's faces; an ONNX model finds, aligns and embeds faces with its own nets).
+      --model onnx-<name> is the same as --engine onnx-<name>.
       --out writes every number as JSON, --roc one ROC plot of all models. Runs without the API.
       Two protocols: (a) people no evaluated model trained on (its card names them): the figures
       above plus open-set TAR at --far (default 0.01); (b) held-out photos against the rest of their
@@ -55,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       'api-key': { type: 'string' },
       model: { type: 'string', multiple: true },
       detector: { type: 'string', multiple: true },
+      engine: { type: 'string', multiple: true },
       dir: { type: 'string' },
       out: { type: 'string' },
       roc: { type: 'string' },
@@ -74,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     const args = {
       models: model ?? [],
       detectors: detector ?? [],
+      engines: values.engine ?? [],
       dir: values.dir,
       out,
       roc,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -79,6 +80,17 @@ describe('loadConfig', () => {
     assert.match(
       configError({ API_PORT: '70000' }).message,
       /^API_PORT: must be an integer from 1 to 65535 \(got "70000"\)$/,
+    );
+  });
+
+  it('reads ONNX_MODELS_DIR as an existing folder, or none', () => {
+    assert.equal(loadConfig({}).extract.onnxModelsDir, undefined);
+    assert.equal(loadConfig({ ONNX_MODELS_DIR: '.' }, os.tmpdir()).extract.onnxModelsDir, os.tmpdir());
+    assert.throws(
+      () => loadConfig({ ONNX_MODELS_DIR: '/no/such/folder' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message === 'ONNX_MODELS_DIR: must be an existing directory (got "/no/such/folder")',
     );
   });
 

@@ -1,6 +1,7 @@
 // The only module that interprets the environment. Each process's main calls `loadConfig(process.env)`
 // once and passes the result down; nothing else reads `process.env`.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DETECTOR, DETECTOR_NAMES, type DetectorName } from './vision/face-detector.js';
@@ -104,6 +105,11 @@ export interface ExtractConfig {
   margin: number;
   /** Faces kept per identity by curation (the original project kept 20). */
   keepPerIdentity: number;
+  /**
+   * Where operator-installed ONNX face models live (ONNX_MODELS_DIR): each sub-folder with a valid
+   * manifest.json and its .onnx files is the built-in model `onnx-<folder>`. Unset: no ONNX models.
+   */
+  onnxModelsDir: string | undefined;
 }
 
 export interface Config {
@@ -170,6 +176,16 @@ export type Env = Readonly<Record<string, string | undefined>>;
 function text(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** An existing directory (resolved against cwd), or undefined when the variable is unset. */
+function optionalDirectory(env: Env, name: string, cwd: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const directory = path.resolve(cwd, raw);
+  if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory())
+    throw new ConfigError(name, `must be an existing directory (got "${raw}")`);
+  return directory;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -462,6 +478,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       graySize: integer(env, 'GRAY_SIZE', 80, 16, 512),
       margin: decimal(env, 'FACE_MARGIN', 0.3, 0, 2),
       keepPerIdentity: integer(env, 'CURATE_KEEP_PER_IDENTITY', 20, 1, 10_000),
+      onnxModelsDir: optionalDirectory(env, 'ONNX_MODELS_DIR', cwd),
     },
     predict: {
       threads: integer(env, 'PREDICT_THREADS', Math.max(1, os.availableParallelism()), 1, 64),

@@ -195,6 +195,7 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
     queues: deps.queues,
     galleries,
     baselineThreshold: deps.predict.baselineThreshold,
+    onnxModelsDir: deps.extract.onnxModelsDir,
   });
   await app.register(faceRoutes, {
     datasets: deps.datasets,
@@ -217,6 +218,7 @@ export async function buildApi(deps: ApiDependencies, options: BuildOptions = {}
     waiter,
     uploads,
     timeoutMs: deps.predict.timeoutMs,
+    onnxModelsDir: deps.extract.onnxModelsDir,
   };
   await app.register(predictionRoutes, synchronous);
   await app.register(identityRoutes, {

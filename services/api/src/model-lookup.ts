@@ -1,18 +1,39 @@
-// Which models can answer: the built-in baseline always; a trained model once its card exists.
+// Which models can answer: the built-in baseline always; an installed ONNX model while its folder is
+// valid; a trained model once its card exists.
 import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { QueueName } from '@faceshot/shared/queues/definitions';
 import type { WaitOutcome } from '@faceshot/shared/queues/job-waiter';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { OnnxModelError, onnxModelName } from '@faceshot/shared/vision/onnx/onnx-manifest';
+import { findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
 import { HttpProblem } from './problem.js';
 
-/** 404 for an unknown model, 409 for one still training (or failed). */
-export async function assertModelServes(
-  models: ModelRepository,
-  store: ObjectStore,
-  modelId: string,
-): Promise<void> {
+export interface ModelLookup {
+  models: ModelRepository;
+  store: ObjectStore;
+  /** ONNX_MODELS_DIR (undefined: no ONNX models). */
+  onnxModelsDir: string | undefined;
+}
+
+/**
+ * 404 for an unknown model (an `onnx-<name>` without its folder), 409 for one still training (or
+ * failed) and for an ONNX model folder that is not usable (the reason says why).
+ */
+export async function assertModelServes(lookup: ModelLookup, modelId: string): Promise<void> {
+  const { models, store } = lookup;
   if (modelId === BASELINE_MODEL_ID) return;
+  if (onnxModelName(modelId) !== undefined) {
+    let found: Awaited<ReturnType<typeof findOnnxModel>>;
+    try {
+      found = await findOnnxModel(lookup.onnxModelsDir, modelId);
+    } catch (error) {
+      if (error instanceof OnnxModelError) throw new HttpProblem(409, error.message);
+      throw error;
+    }
+    if (found === undefined) throw new HttpProblem(404, `no model "${modelId}"`);
+    return;
+  }
   if ((await models.get(modelId)) === undefined) throw new HttpProblem(404, `no model "${modelId}"`);
   if ((await store.stat(storageKeys.modelFile(modelId, 'card.json'))) === undefined) {
     throw new HttpProblem(409, `model "${modelId}" is not trained yet; see GET /v1/models/${modelId}`);

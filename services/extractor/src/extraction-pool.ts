@@ -1,6 +1,7 @@
 // A fixed pool of extraction threads; one task per thread at a time, the rest wait in order.
 import { Worker } from 'node:worker_threads';
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
+import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import type { ExtractionOptions, ExtractionResult, PhotoFacesResult } from './face-extraction.js';
 
 /** What a thread is asked: the primary face as extraction stores it, or a photo's faces for prediction. */
@@ -12,6 +13,8 @@ interface Task {
   mode: ThreadMode;
   /** Overrides the pool's detector for this photo (a model served with the detector it was trained on). */
   detector: DetectorName | undefined;
+  /** Overrides the pool's engine for this photo (an ONNX model serving a request). */
+  engine: FaceEngineId | undefined;
   resolve(result: ThreadResult): void;
   reject(error: Error): void;
 }
@@ -76,15 +79,25 @@ export class ExtractionPool {
    * Every face of the photo, or only its primary face, for identification and enrolment; with the
    * pool's detector unless one is named.
    */
-  faces(bytes: Buffer, which: 'all' | 'primary', detector?: DetectorName): Promise<PhotoFacesResult> {
+  faces(
+    bytes: Buffer,
+    which: 'all' | 'primary',
+    detector?: DetectorName,
+    engine?: FaceEngineId,
+  ): Promise<PhotoFacesResult> {
     const mode = which === 'all' ? 'faces-all' : 'faces-primary';
-    return this.run(bytes, mode, detector) as Promise<PhotoFacesResult>;
+    return this.run(bytes, mode, detector, engine) as Promise<PhotoFacesResult>;
   }
 
-  private run(bytes: Buffer, mode: ThreadMode, detector: DetectorName | undefined): Promise<ThreadResult> {
+  private run(
+    bytes: Buffer,
+    mode: ThreadMode,
+    detector: DetectorName | undefined,
+    engine?: FaceEngineId,
+  ): Promise<ThreadResult> {
     if (this.closed) return Promise.reject(new Error('extraction pool is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ bytes, mode, detector, resolve, reject });
+      this.waiting.push({ bytes, mode, detector, engine, resolve, reject });
       this.dispatch();
     });
   }
@@ -100,7 +113,9 @@ export class ExtractionPool {
       );
       this.running.set(worker, { id, task, timer });
       const copy = new Uint8Array(task.bytes);
-      worker.postMessage({ id, mode: task.mode, detector: task.detector, bytes: copy }, [copy.buffer]);
+      worker.postMessage({ id, mode: task.mode, detector: task.detector, engine: task.engine, bytes: copy }, [
+        copy.buffer,
+      ]);
     }
   }
 

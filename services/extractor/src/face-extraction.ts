@@ -10,10 +10,16 @@ import {
   type RgbImage,
 } from '@faceshot/shared/vision/detect-faces';
 import type { FaceEngine } from '@faceshot/shared/vision/face-engine';
+import { FACEAPI_ENGINE, type FaceEngineId, type OnnxEngineId } from '@faceshot/shared/vision/face-engine-id';
+import { OnnxFaceModel } from '@faceshot/shared/vision/onnx/onnx-face-model';
 import sharp from 'sharp';
 import { alignAndCrop, laplacianVariance } from './align-face.js';
 
 export interface ExtractionOptions {
+  /** face-api (after `detector`) or an installed ONNX model, which brings its own detector. */
+  engine: FaceEngineId;
+  /** Where ONNX models are installed (ONNX_MODELS_DIR); threads load `onnx-<name>` from there. */
+  onnxModelsDir: string | undefined;
   detector: DetectorName;
   minConfidence: number;
   faceSize: number;
@@ -27,6 +33,10 @@ export interface ExtractionOptions {
 /** Extraction options from the validated configuration (tests and benchmarks use the defaults). */
 export function extractionOptions(extract: Config['extract'], limits: Config['limits']): ExtractionOptions {
   return {
+    // Extraction (records, curation, training) describes faces with face-api; ONNX models serve
+    // enrolment, identification, verification and evaluation (their own engine per request).
+    engine: FACEAPI_ENGINE,
+    onnxModelsDir: extract.onnxModelsDir,
     detector: extract.detector,
     minConfidence: extract.minConfidence,
     faceSize: extract.faceSize,
@@ -52,10 +62,12 @@ export interface FaceData {
   blur: number;
   /** True when the face was only found after padding the photo (tight crops). */
   padded: boolean;
-  /** The configured detector (EXTRACT_DETECTOR), which the model card and the predictor follow. */
-  detector: DetectorName;
-  /** The detector that found this box: the configured one, or the Tiny detector's last retry. */
-  foundBy: DetectorName;
+  /** The engine that gave landmarks and descriptor: `faceapi`, or `onnx-<name>`. */
+  engine: FaceEngineId;
+  /** The configured detector (EXTRACT_DETECTOR), which the model card and the predictor follow; an ONNX model's id. */
+  detector: DetectorName | OnnxEngineId;
+  /** The detector that found this box: the configured one, the Tiny detector's last retry, or the ONNX model. */
+  foundBy: DetectorName | OnnxEngineId;
 }
 
 export type ExtractionResult =
@@ -130,33 +142,47 @@ async function padRgb(image: RgbImage, pad: number, extendWith: 'copy' | 'mirror
   return { data, width: image.width + 2 * pad, height: image.height + 2 * pad };
 }
 
+/** What reads faces: face-api's engine (with the options' detector), or an ONNX model. */
+export type FaceReader = FaceEngine | OnnxFaceModel;
+
 /** Every face found in a photo, with the padded-border cascade when the plain pass finds none. */
 async function findFaces(
-  engine: FaceEngine,
+  reader: FaceReader,
   image: RgbImage,
   options: ExtractionOptions,
-): Promise<{ faces: DetectedFace[]; padded: boolean; foundBy: DetectorName }> {
+): Promise<{ faces: DetectedFace[]; padded: boolean; foundBy: DetectorName | OnnxEngineId }> {
+  const onnx = reader instanceof OnnxFaceModel ? reader : undefined;
+  const detect = (photo: RgbImage, detector: DetectorName, minConfidence: number | undefined) =>
+    onnx
+      ? onnx.detectAndDescribe(photo, minConfidence)
+      : detectFaces(reader as FaceEngine, photo, {
+          detector,
+          minConfidence: minConfidence ?? options.minConfidence,
+        });
   const shrink = Math.min(1, options.detectionMaxSide / Math.max(image.width, image.height));
   const detectionImage = shrink < 1 ? await resizeRgb(image, shrink) : image;
-  const detect = { detector: options.detector, minConfidence: options.minConfidence };
-  let faces = (await detectFaces(engine, detectionImage, detect)).map((face) => scaled(face, 1 / shrink, 0));
+  // An ONNX model's first pass uses its manifest's score floor.
+  let faces = (await detect(detectionImage, options.detector, onnx ? undefined : options.minConfidence)).map(
+    (face) => scaled(face, 1 / shrink, 0),
+  );
   let padded = false;
-  let foundBy = options.detector;
+  const own = onnx?.id ?? options.detector;
+  let foundBy: DetectorName | OnnxEngineId = own;
   // A tight face crop (ORL, the seed's MTCNN crops) leaves the detector no context: retry with a
-  // border, as measured on 224 such photos (plain SSD found 76%; this cascade finds over 90%).
+  // border, as measured on 224 such photos (plain SSD found 76%; this cascade finds over 90%). An ONNX
+  // model retries with its own detector only: face-api's Tiny detector would need face-api's nets.
   for (const retry of PADDED_RETRIES) {
     if (faces.length > 0) break;
+    if (onnx && retry.detector !== undefined) continue;
     const pad = Math.round(Math.max(detectionImage.width, detectionImage.height) * retry.padShare);
     const paddedImage = await padRgb(detectionImage, pad, retry.extendWith);
     const detector = retry.detector ?? options.detector;
-    faces = (
-      await detectFaces(engine, paddedImage, {
-        detector,
-        minConfidence: Math.min(options.minConfidence, retry.minConfidence),
-      })
-    ).map((face) => scaled(face, 1 / shrink, pad));
+    const floor = onnx
+      ? Math.min(onnx.manifest.detector.minScore, retry.minConfidence)
+      : Math.min(options.minConfidence, retry.minConfidence);
+    faces = (await detect(paddedImage, detector, floor)).map((face) => scaled(face, 1 / shrink, pad));
     padded = faces.length > 0;
-    foundBy = detector;
+    foundBy = onnx ? own : detector;
   }
   return { faces, padded, foundBy };
 }
@@ -182,12 +208,14 @@ async function decodePhoto(bytes: Buffer, options: ExtractionOptions): Promise<D
   return { image };
 }
 
-function noFaceReason(options: ExtractionOptions): string {
+function noFaceReason(reader: FaceReader, options: ExtractionOptions): string {
+  if (reader instanceof OnnxFaceModel)
+    return `no face found (ONNX model ${reader.id}, also with padded borders)`;
   return `no face found (detector ${options.detector}, also with padded borders and the tiny detector)`;
 }
 
 export async function extractFace(
-  engine: FaceEngine,
+  engine: FaceReader,
   bytes: Buffer,
   options: ExtractionOptions,
 ): Promise<ExtractionResult> {
@@ -196,7 +224,8 @@ export async function extractFace(
   const { image } = decoded;
   const { faces, padded, foundBy } = await findFaces(engine, image, options);
   const primary = choosePrimaryFace(faces, image.width, image.height);
-  if (primary === undefined) return { outcome: 'no-face', reason: noFaceReason(options), faceCount: 0 };
+  if (primary === undefined)
+    return { outcome: 'no-face', reason: noFaceReason(engine, options), faceCount: 0 };
   const crop = await alignAndCrop(image, primary.box, primary.landmarks, options);
   return {
     outcome: 'face',
@@ -213,7 +242,8 @@ export async function extractFace(
       eyeAngleDeg: crop.eyeAngleDeg,
       blur: laplacianVariance(crop.grayPixels, options.graySize, options.graySize),
       padded,
-      detector: options.detector,
+      engine: engine instanceof OnnxFaceModel ? engine.id : FACEAPI_ENGINE,
+      detector: engine instanceof OnnxFaceModel ? engine.id : options.detector,
       foundBy,
     },
   };
@@ -240,7 +270,7 @@ export type PhotoFacesResult =
  * (the large face nearest the centre, as extraction chooses it).
  */
 export async function extractPhotoFaces(
-  engine: FaceEngine,
+  engine: FaceReader,
   bytes: Buffer,
   options: ExtractionOptions,
   which: 'all' | 'primary',
@@ -250,7 +280,8 @@ export async function extractPhotoFaces(
   const { image } = decoded;
   const { faces } = await findFaces(engine, image, options);
   const primary = choosePrimaryFace(faces, image.width, image.height);
-  if (primary === undefined) return { outcome: 'no-face', reason: noFaceReason(options), faceCount: 0 };
+  if (primary === undefined)
+    return { outcome: 'no-face', reason: noFaceReason(engine, options), faceCount: 0 };
   const chosen =
     which === 'primary'
       ? [primary]

@@ -2,14 +2,18 @@
 // separates "same person" from "someone else". Three kinds:
 //  - faceapi-baseline: face-api's own 128-d descriptor (works before any training);
 //  - transfer: the trained dense head over that descriptor;
-//  - seed: the seed's CNN over the 80×80 grey crop.
+//  - seed: the seed's CNN over the 80×80 grey crop;
+//  - onnx: an operator-installed ONNX model (`onnx-<name>`), whose engine's embedding is the descriptor.
 import { type ServingCard, ServingCardSchema } from '@faceshot/shared/datasets/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
+import type { DistanceKind } from '@faceshot/shared/gallery/embedding-distance';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import { engineOf, FACEAPI_ENGINE, type FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
+import type { OnnxModelFolder } from '@faceshot/shared/vision/onnx/onnx-manifest';
 import type * as TF from '@tensorflow/tfjs';
 
 type Tf = typeof TF;
@@ -22,7 +26,7 @@ export interface FaceInput {
   grayPixels?: Uint8Array;
 }
 
-export type Architecture = 'faceapi-baseline' | 'transfer' | 'seed';
+export type Architecture = 'faceapi-baseline' | 'transfer' | 'seed' | 'onnx';
 
 export interface Embedder {
   modelId: string;
@@ -34,6 +38,18 @@ export interface Embedder {
    * found by (its card), since its descriptors and crops depend on it; the baseline's is configured.
    */
   detector: DetectorName;
+  /** The engine query photos are described with (the descriptor embed() reads). */
+  engine: FaceEngineId;
+  /**
+   * How distances are read: Euclidean, or cosine (embeddings L2-normalised: the gallery's Euclidean
+   * search gives the same order, and the distance converts exactly).
+   */
+  distance: DistanceKind;
+  /**
+   * What the embeddings are (engine and net); a gallery remembers the one it was enrolled with and
+   * refuses another, so embeddings of two nets are never compared.
+   */
+  embeddingSpace: string;
   /** Whether embed() reads grayPixels (callers skip decoding crops otherwise). */
   needsGrayPixels: boolean;
   embed(faces: readonly FaceInput[]): Float32Array[];
@@ -46,9 +62,41 @@ export function baselineEmbedder(threshold: number, detector: DetectorName): Emb
     architecture: 'faceapi-baseline',
     threshold,
     detector,
+    engine: FACEAPI_ENGINE,
+    distance: 'euclidean',
+    embeddingSpace: `${FACEAPI_ENGINE}-128`,
     dimensions: 128,
     needsGrayPixels: false,
     embed: (faces) => faces.map((face) => Float32Array.from(face.descriptor)),
+    dispose: () => undefined,
+  };
+}
+
+/**
+ * An installed ONNX model: its engine's embedding (already L2-normalised for a cosine model) is the
+ * face's descriptor; `embeddingSpace` names the model and a digest of its recognition net.
+ */
+export function onnxEmbedder(folder: OnnxModelFolder, embeddingSpace: string): Embedder {
+  const size = folder.manifest.recognition.output.size;
+  return {
+    modelId: folder.id,
+    architecture: 'onnx',
+    threshold: folder.manifest.threshold,
+    // Unused: an ONNX model finds faces with its own detector.
+    detector: 'blazeface',
+    engine: folder.id,
+    distance: folder.manifest.distance,
+    embeddingSpace,
+    dimensions: size,
+    needsGrayPixels: false,
+    embed: (faces) =>
+      faces.map((face) => {
+        if (face.descriptor.length !== size)
+          throw new PermanentJobError(
+            `a face descriptor has ${face.descriptor.length} values; ${folder.id} makes ${size}`,
+          );
+        return Float32Array.from(face.descriptor);
+      }),
     dispose: () => undefined,
   };
 }
@@ -117,6 +165,10 @@ function inputTensor(
 export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: string): Promise<Embedder> {
   const card = await readServingCard(store, modelId);
   const detector = cardDetector(modelId, card);
+  if (engineOf(card) !== FACEAPI_ENGINE)
+    throw new PermanentJobError(
+      `model "${modelId}" was trained on ${engineOf(card)} descriptors; this build serves trained models on ${FACEAPI_ENGINE} only`,
+    );
   const modelJson = await readJsonObject<{
     modelTopology: object;
     weightsManifest: { weights: TF.io.WeightsManifestEntry[] }[];
@@ -138,6 +190,9 @@ export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: s
     architecture,
     threshold: card.threshold,
     detector,
+    engine: FACEAPI_ENGINE,
+    distance: 'euclidean',
+    embeddingSpace: modelId,
     dimensions: outputShape[outputShape.length - 1] ?? 0,
     needsGrayPixels: architecture === 'seed',
     embed(faces) {

@@ -4,13 +4,18 @@ import { createHash } from 'node:crypto';
 import type { PhotoFacesResult } from '@faceshot/extractor/face-extraction';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
-import type { GalleryPhoto, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
+import {
+  GalleryEmbeddingMismatchError,
+  type GalleryPhoto,
+  type GalleryRepository,
+} from '@faceshot/shared/gallery/gallery-repository';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
+import { engineOf, type FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import sharp from 'sharp';
 import { type Embedder, type FaceInput, readServingCard } from './embedders.js';
 import type { ModelServing } from './model-serving.js';
@@ -20,8 +25,13 @@ export interface EnrolStageDependencies {
   store: ObjectStore;
   serving: ModelServing;
   galleries: GalleryRepository;
-  /** With the model's detector (Embedder.detector). */
-  faces(bytes: Buffer, which: 'all' | 'primary', detector: DetectorName): Promise<PhotoFacesResult>;
+  /** With the model's detector and engine (Embedder.detector, Embedder.engine). */
+  faces(
+    bytes: Buffer,
+    which: 'all' | 'primary',
+    detector: DetectorName,
+    engine: FaceEngineId,
+  ): Promise<PhotoFacesResult>;
 }
 
 type EnrolResult = ResultOf<'enrol'>;
@@ -57,7 +67,7 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
         continue;
       }
       known.add(digest);
-      const found = await deps.faces(bytes, 'primary', embedder.detector);
+      const found = await deps.faces(bytes, 'primary', embedder.detector, embedder.engine);
       if (found.outcome !== 'faces') {
         report.push({ photo, outcome: found.outcome, reason: found.reason });
         continue;
@@ -81,7 +91,26 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
       const outcome = report.some((entry) => entry.outcome === 'duplicate') ? 'enrolled' : 'no-face';
       return { action: 'enrol', outcome, identity: payload.identity, enrolled: 0, photos: report };
     }
-    const { identity, added } = await deps.galleries.addPhotos(payload.modelId, payload.identity, photos);
+    let added: Awaited<ReturnType<GalleryRepository['addPhotos']>>;
+    try {
+      added = await deps.galleries.addPhotos(
+        payload.modelId,
+        payload.identity,
+        photos,
+        embedder.embeddingSpace,
+      );
+    } catch (error) {
+      if (!(error instanceof GalleryEmbeddingMismatchError)) throw error;
+      await deps.store.deleteMany(photos.map((entry) => entry.photoKey));
+      return {
+        action: 'enrol',
+        outcome: 'conflict',
+        reason: error.message,
+        identity: payload.identity,
+        enrolled: 0,
+      };
+    }
+    const { identity } = added;
     // A concurrent job may have enrolled the same photo first: drop our copy of what was not added.
     const kept = new Set(identity.photos.map((entry) => entry.photoKey));
     await deps.store.deleteMany(
@@ -91,7 +120,7 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
       action: 'enrol',
       outcome: 'enrolled',
       identity: payload.identity,
-      enrolled: added,
+      enrolled: added.added,
       photos: report,
     };
   }
@@ -105,10 +134,9 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
     const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(datasetId));
     if (curation === undefined) throw new PermanentJobError(`dataset "${datasetId}" has no curation yet`);
     // A trained model's held-out photos measure it (protocol b): they never enter its gallery.
+    const builtIn = modelId === BASELINE_MODEL_ID || embedder.architecture === 'onnx';
     const heldOut = new Set(
-      modelId === BASELINE_MODEL_ID
-        ? []
-        : Object.values((await readServingCard(deps.store, modelId)).heldOut ?? {}).flat(),
+      builtIn ? [] : Object.values((await readServingCard(deps.store, modelId)).heldOut ?? {}).flat(),
     );
     // Kept faces per identity, the most typical (nearest the identity's consensus face) first.
     const byIdentity = new Map<string, { faceId: string; distance: number }[]>();
@@ -131,6 +159,12 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
           storageKeys.faceRecord(datasetId, identity, faceId),
         );
         if (record?.faceKey === undefined || record.descriptor === undefined) continue;
+        // A record's descriptor is its extraction engine's: another engine's model cannot use it.
+        if (engineOf(record) !== embedder.engine)
+          throw new PermanentJobError(
+            `dataset "${datasetId}" was described by ${engineOf(record)}, model "${modelId}" embeds with ${embedder.engine}: ` +
+              'enrol its people with photos (POST /v1/models/:id/identities) instead',
+          );
         inputs.push({
           descriptor: record.descriptor,
           ...(embedder.needsGrayPixels && record.grayKey !== undefined
@@ -153,7 +187,9 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
           addedAt: new Date().toISOString(),
         });
       }
-      if (photos.length > 0) enrolled += (await deps.galleries.addPhotos(modelId, identity, photos)).added;
+      if (photos.length > 0)
+        enrolled += (await deps.galleries.addPhotos(modelId, identity, photos, embedder.embeddingSpace))
+          .added;
       done += 1;
       await context.progress({ identities: done, of: byIdentity.size, enrolled });
     }

@@ -18,6 +18,8 @@ export class GalleryIndex {
     identities: readonly GalleryIdentity[],
     readonly dimensions: number,
     exactBelow: number,
+    /** What made the embeddings (undefined: a gallery from before it was recorded, or an empty one). */
+    readonly embeddingSpace?: string,
   ) {
     this.names = identities.map((entry) => entry.identity);
     const rows = identities.flatMap((entry, label) =>

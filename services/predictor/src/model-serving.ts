@@ -6,8 +6,10 @@ import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-reposit
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
+import { onnxModelName } from '@faceshot/shared/vision/onnx/onnx-manifest';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
 import type * as TF from '@tensorflow/tfjs';
-import { baselineEmbedder, type Embedder, loadTrainedEmbedder } from './embedders.js';
+import { baselineEmbedder, type Embedder, loadTrainedEmbedder, onnxEmbedder } from './embedders.js';
 import { GalleryIndex } from './gallery-index.js';
 import { LruCache } from './lru-cache.js';
 
@@ -22,6 +24,8 @@ export interface ServingDependencies {
   baselineDetector: DetectorName;
   /** Galleries with at least this many photos use the approximate index. */
   annMinPhotos: number;
+  /** ONNX_MODELS_DIR: where `onnx-<name>` models are installed (undefined: none). */
+  onnxModelsDir: string | undefined;
 }
 
 interface LoadedGallery {
@@ -46,15 +50,30 @@ export class ModelServing {
       return baselineEmbedder(this.deps.baselineThreshold, this.deps.baselineDetector);
     const cached = this.embedders.get(modelId);
     if (cached !== undefined) return cached;
-    if ((await this.deps.models.get(modelId)) === undefined)
-      throw new PermanentJobError(`no model "${modelId}"`);
-    const loading = this.deps
-      .loadTensorflow()
-      .then(({ tf }) => loadTrainedEmbedder(tf, this.deps.store, modelId));
+    let loading: Promise<Embedder>;
+    if (onnxModelName(modelId) !== undefined) {
+      loading = this.onnxEmbedder(modelId);
+    } else {
+      if ((await this.deps.models.get(modelId)) === undefined)
+        throw new PermanentJobError(`no model "${modelId}"`);
+      loading = this.deps
+        .loadTensorflow()
+        .then(({ tf }) => loadTrainedEmbedder(tf, this.deps.store, modelId));
+    }
     this.embedders.set(modelId, loading);
     // A failed load is not cached: the next job tries again (the model may still be training).
     loading.catch(() => this.embedders.delete(modelId));
     return loading;
+  }
+
+  /** An installed ONNX model (its nets run on the detection threads; this reads its manifest). */
+  private async onnxEmbedder(modelId: string): Promise<Embedder> {
+    const folder = await findOnnxModel(this.deps.onnxModelsDir, modelId).catch((error: Error) => {
+      throw new PermanentJobError(error.message);
+    });
+    if (folder === undefined)
+      throw new PermanentJobError(`no model "${modelId}" (no such folder in ONNX_MODELS_DIR)`);
+    return onnxEmbedder(folder, await embeddingSpaceOf(folder));
   }
 
   /** The model's gallery as of now (re-read when it changed since the last call). */
@@ -68,7 +87,12 @@ export class ModelServing {
     }
     const loading = this.deps.galleries.snapshot(modelId).then((snapshot) => ({
       version: snapshot.version,
-      index: new GalleryIndex(snapshot.identities, embedder.dimensions, this.deps.annMinPhotos),
+      index: new GalleryIndex(
+        snapshot.identities,
+        embedder.dimensions,
+        this.deps.annMinPhotos,
+        snapshot.embeddingSpace,
+      ),
     }));
     this.galleries.set(modelId, loading);
     loading.catch(() => this.galleries.delete(modelId));

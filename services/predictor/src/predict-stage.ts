@@ -1,21 +1,28 @@
 // The predict stage: identify the faces of a photo against a model's gallery, or verify whether two
 // photos show the same person. Detection runs on the thread pool; embedding and search here.
 import type { PhotoFace, PhotoFacesResult } from '@faceshot/extractor/face-extraction';
-import { euclidean } from '@faceshot/shared/evaluation/verification-metrics';
+import { distanceOf, fromEuclidean } from '@faceshot/shared/gallery/embedding-distance';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
+import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
+import type { Embedder } from './embedders.js';
 import type { ModelServing } from './model-serving.js';
 import { similarityScore, UNKNOWN_IDENTITY } from './scoring.js';
 
 export interface PredictStageDependencies {
   store: ObjectStore;
   serving: ModelServing;
-  /** Faces of a photo (detection, alignment, descriptor) on the detection threads. */
-  /** With the model's detector (Embedder.detector). */
-  faces(bytes: Buffer, which: 'all' | 'primary', detector: DetectorName): Promise<PhotoFacesResult>;
+  /** Faces of a photo (detection, alignment, descriptor) on the detection threads, with the model's
+   * detector and engine (Embedder.detector, Embedder.engine). */
+  faces(
+    bytes: Buffer,
+    which: 'all' | 'primary',
+    detector: DetectorName,
+    engine: FaceEngineId,
+  ): Promise<PhotoFacesResult>;
 }
 
 type PredictResult = ResultOf<'predict'>;
@@ -35,9 +42,14 @@ export function createPredictStage(deps: PredictStageDependencies) {
     key: string,
     which: 'all' | 'primary',
     photo: number,
-    detector: DetectorName,
+    embedder: Embedder,
   ): Promise<PhotoFace[] | NonNullable<PredictResult['problem']>> {
-    const found = await deps.faces(await readUpload(deps.store, key), which, detector);
+    const found = await deps.faces(
+      await readUpload(deps.store, key),
+      which,
+      embedder.detector,
+      embedder.engine,
+    );
     if (found.outcome === 'faces') return found.faces;
     return { kind: found.outcome, photo, reason: found.reason };
   }
@@ -56,13 +68,13 @@ export function createPredictStage(deps: PredictStageDependencies) {
     if (payload.task === 'verify') {
       const [keyA, keyB] = payload.imageKeys;
       if (keyA === undefined || keyB === undefined) throw new PermanentJobError('verify needs two photos');
-      const a = await facesOf(keyA, 'primary', 0, embedder.detector);
+      const a = await facesOf(keyA, 'primary', 0, embedder);
       if (!Array.isArray(a)) return { ...base, problem: a };
-      const b = await facesOf(keyB, 'primary', 1, embedder.detector);
+      const b = await facesOf(keyB, 'primary', 1, embedder);
       if (!Array.isArray(b)) return { ...base, problem: b };
       const faces = [a[0], b[0]].filter((face): face is PhotoFace => face !== undefined);
       const [embeddingA, embeddingB] = embedder.embed(faces);
-      const distance = euclidean(Array.from(embeddingA ?? []), Array.from(embeddingB ?? []));
+      const distance = distanceOf(embedder.distance, embeddingA ?? [], embeddingB ?? []);
       return {
         ...base,
         verification: {
@@ -75,10 +87,16 @@ export function createPredictStage(deps: PredictStageDependencies) {
     }
 
     const key = payload.imageKeys[0] ?? '';
-    const faces = await facesOf(key, payload.faces, 0, embedder.detector);
+    const faces = await facesOf(key, payload.faces, 0, embedder);
     if (!Array.isArray(faces)) return { ...base, problem: faces };
     const embeddings = embedder.embed(faces);
     const gallery = await deps.serving.gallery(embedder);
+    if (gallery.embeddingSpace !== undefined && gallery.embeddingSpace !== embedder.embeddingSpace) {
+      const reason =
+        `the gallery of "${payload.modelId}" holds embeddings of ${gallery.embeddingSpace}, but the model now makes ` +
+        `${embedder.embeddingSpace}: delete its identities and enrol them again`;
+      return { ...base, problem: { kind: 'conflict', photo: 0, reason } };
+    }
     context.log.debug(
       { faces: faces.length, gallery: gallery.identities, index: gallery.kind },
       'identifying',
@@ -89,7 +107,11 @@ export function createPredictStage(deps: PredictStageDependencies) {
       faces: faces.map((face, index) => {
         const matches = gallery
           .nearest(embeddings[index] ?? new Float32Array(), payload.topK)
-          .map((match) => ({ ...match, score: similarityScore(match.distance, threshold) }));
+          .map((match) => {
+            // The gallery searches by Euclidean distance; a cosine model's is 1 − cos of unit vectors.
+            const distance = fromEuclidean(embedder.distance, match.distance);
+            return { ...match, distance, score: similarityScore(distance, threshold) };
+          });
         const best = matches[0];
         const known = best !== undefined && best.distance <= threshold;
         return {

@@ -3,6 +3,7 @@ import { extractionOptions } from '@faceshot/extractor/face-extraction';
 import { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
 import type { StageFactory } from '@faceshot/shared/runtime';
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
+import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createEnrolStage } from './enrol-stage.js';
 import { ModelServing } from './model-serving.js';
@@ -26,13 +27,14 @@ export const predictorStages: StageFactory = (runtime) => {
     baselineThreshold: config.predict.baselineThreshold,
     baselineDetector: config.extract.detector,
     annMinPhotos: config.predict.annMinPhotos,
+    onnxModelsDir: config.extract.onnxModelsDir,
   });
   runtime.closers.push(async () => {
     serving.clear();
     await pool.close();
   });
-  const faces = (bytes: Buffer, which: 'all' | 'primary', detector: DetectorName) =>
-    pool.faces(bytes, which, detector);
+  const faces = (bytes: Buffer, which: 'all' | 'primary', detector: DetectorName, engine: FaceEngineId) =>
+    pool.faces(bytes, which, detector, engine);
   return [
     {
       queue: 'predict',

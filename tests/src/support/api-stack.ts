@@ -7,7 +7,6 @@ import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
 import { loadConfig, type Role } from '@faceshot/shared/config';
 import { createLogger } from '@faceshot/shared/logger';
-import { pino } from 'pino';
 import {
   closeRuntime,
   createRuntime,
@@ -16,6 +15,7 @@ import {
   type StageFactory,
   startWorkerRole,
 } from '@faceshot/shared/runtime';
+import { pino } from 'pino';
 import { type TestRedis, useTestRedis } from './test-redis.js';
 
 export interface ApiStack {

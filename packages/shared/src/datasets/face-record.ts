@@ -22,6 +22,11 @@ export interface FaceRecord {
   detector?: string;
   /** The detector that found the box (the configured one, or the Tiny detector's padded retry). */
   foundBy?: string;
+  /**
+   * What made the landmarks and descriptor: `faceapi` (absent on records from before it was
+   * recorded), or `onnx-<name>`. Training and dataset enrolment refuse descriptors of another engine.
+   */
+  engine?: string;
   extractedAt: string;
 }
 

@@ -107,6 +107,11 @@ export const ModelCardSchema = Type.Object(
      * not an enum: a card naming a detector this build lacks is refused when served, with its name.
      */
     detector: Type.Optional(Type.String()),
+    /**
+     * What made the descriptors the model was trained on and reads: `faceapi` (absent on older
+     * cards). The predictor refuses a card naming another engine rather than mix embeddings.
+     */
+    engine: Type.Optional(Type.String()),
     createdAt: Type.String(),
     backend: Type.String(),
     hyperparameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
@@ -182,6 +187,7 @@ export const ServingCardSchema = Type.Object(
     architecture: ModelCardSchema.properties.architecture,
     threshold: ModelCardSchema.properties.threshold,
     detector: ModelCardSchema.properties.detector,
+    engine: ModelCardSchema.properties.engine,
     heldOut: Type.Optional(ModelCardSchema.properties.heldOut),
     split: Type.Optional(ModelCardSchema.properties.split),
   },
@@ -189,14 +195,24 @@ export const ServingCardSchema = Type.Object(
 );
 export type ServingCard = Static<typeof ServingCardSchema>;
 
-/** The card of the built-in model: what it is and its threshold; it is trained by face-api's authors. */
+/**
+ * The card of a built-in model: faceapi-baseline (trained by face-api's authors) or an
+ * operator-installed ONNX model (`onnx-<name>`): what it is, its threshold and distance, the engine
+ * that makes its embeddings and their size.
+ */
 export const BuiltInCardSchema = Type.Object(
   {
     modelId: Type.String(),
-    architecture: Type.Literal('faceapi-baseline'),
+    architecture: Type.Union([Type.Literal('faceapi-baseline'), Type.Literal('onnx')]),
     description: Type.String(),
     threshold: Type.Number(),
     metrics: Type.Record(Type.String(), Type.Number()),
+    engine: Type.Optional(Type.String({ description: '`faceapi` or `onnx-<name>`' })),
+    distance: Type.Optional(Type.Union([Type.Literal('euclidean'), Type.Literal('cosine')])),
+    embeddingSize: Type.Optional(Type.Integer()),
+    licence: Type.Optional(
+      Type.String({ description: "An ONNX model's licence, as its manifest states it" }),
+    ),
   },
   { additionalProperties: true },
 );

@@ -23,10 +23,14 @@ export interface GalleryIdentity {
   mean: number[];
 }
 
-// KEYS[1] gallery hash, KEYS[2] version; ARGV[1] identity, ARGV[2] photos JSON, ARGV[3] now.
-// Photos whose sha256 the identity already holds are skipped (re-enrolling is harmless).
-// Returns [identity JSON, number of photos added].
+// KEYS[1] gallery hash, KEYS[2] version, KEYS[3] embedding space; ARGV[1] identity, ARGV[2] photos
+// JSON, ARGV[3] now, ARGV[4] the embedding space of the photos. Photos whose sha256 the identity
+// already holds are skipped (re-enrolling is harmless). A gallery holding embeddings of another space
+// takes none: returns ['mismatch', its space]. Else returns [identity JSON, number of photos added].
 const ADD_PHOTOS = `
+local space = redis.call('GET', KEYS[3])
+if space and space ~= ARGV[4] and redis.call('HLEN', KEYS[1]) > 0 then return { 'mismatch', space } end
+redis.call('SET', KEYS[3], ARGV[4])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local entry
 if raw then entry = cjson.decode(raw) else entry = { identity = ARGV[1], enrolledAt = ARGV[3], photos = {} } end
@@ -66,11 +70,13 @@ redis.call('INCR', KEYS[2])
 return 'renamed'
 `;
 
-// ARGV[1] identity. Returns the removed identity's JSON, or false.
+// ARGV[1] identity. Returns the removed identity's JSON, or false. An emptied gallery forgets its
+// embedding space (it may be filled again by another model of the same id).
 const REMOVE = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[3]) end
 redis.call('INCR', KEYS[2])
 return raw
 `;
@@ -88,14 +94,38 @@ function parseIdentity(raw: string): GalleryIdentity {
   };
 }
 
+/** Photos of one embedding space offered to a gallery of another (e.g. an ONNX model's files replaced). */
+export class GalleryEmbeddingMismatchError extends Error {
+  override name = 'GalleryEmbeddingMismatchError';
+  constructor(
+    readonly modelId: string,
+    readonly gallerySpace: string,
+    readonly offeredSpace: string,
+  ) {
+    super(
+      `the gallery of "${modelId}" holds embeddings of ${gallerySpace}, not of ${offeredSpace}: ` +
+        'embeddings of different nets cannot be compared; delete its identities and enrol them again',
+    );
+  }
+}
+
 export class GalleryRepository {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  private keys(modelId: string): [string, string] {
-    return [`${this.prefix}:meta:gallery:${modelId}`, `${this.prefix}:meta:gallery-version:${modelId}`];
+  private keys(modelId: string): [string, string, string] {
+    return [
+      `${this.prefix}:meta:gallery:${modelId}`,
+      `${this.prefix}:meta:gallery-version:${modelId}`,
+      `${this.prefix}:meta:gallery-embeddings:${modelId}`,
+    ];
+  }
+
+  /** What made the gallery's embeddings (see Embedder.embeddingSpace); undefined for an empty or older gallery. */
+  async embeddingSpace(modelId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys(modelId)[2])) ?? undefined;
   }
 
   /** Changes whenever the gallery changes ("0" for a gallery never written). */
@@ -110,14 +140,18 @@ export class GalleryRepository {
   }
 
   /** The whole gallery and the version it was read at, in one transaction. */
-  async snapshot(modelId: string): Promise<{ version: string; identities: GalleryIdentity[] }> {
-    const [hash, version] = this.keys(modelId);
-    const replies = await this.redis.multi().get(version).hvals(hash).exec();
-    const [versionReply, valuesReply] = replies ?? [];
-    if (versionReply?.[0] || valuesReply?.[0]) throw versionReply?.[0] ?? valuesReply?.[0];
+  async snapshot(
+    modelId: string,
+  ): Promise<{ version: string; identities: GalleryIdentity[]; embeddingSpace: string | undefined }> {
+    const [hash, version, space] = this.keys(modelId);
+    const replies = await this.redis.multi().get(version).hvals(hash).get(space).exec();
+    const [versionReply, valuesReply, spaceReply] = replies ?? [];
+    if (versionReply?.[0] || valuesReply?.[0] || spaceReply?.[0])
+      throw versionReply?.[0] ?? valuesReply?.[0] ?? spaceReply?.[0];
     return {
       version: (versionReply?.[1] as string | null) ?? '0',
       identities: ((valuesReply?.[1] as string[] | undefined) ?? []).map(parseIdentity),
+      embeddingSpace: (spaceReply?.[1] as string | null) ?? undefined,
     };
   }
 
@@ -130,25 +164,32 @@ export class GalleryRepository {
     return this.redis.hlen(this.keys(modelId)[0]);
   }
 
-  /** Adds photos to an identity, creating it if needed; returns it and how many photos were new. */
+  /**
+   * Adds photos (embeddings of `embeddingSpace`) to an identity, creating it if needed; returns it and
+   * how many photos were new. GalleryEmbeddingMismatchError when the gallery holds another space's.
+   */
   async addPhotos(
     modelId: string,
     identity: string,
     photos: GalleryPhoto[],
+    embeddingSpace: string,
   ): Promise<{ identity: GalleryIdentity; added: number }> {
     const [encoded, added] = (await this.redis.eval(
       ADD_PHOTOS,
-      2,
+      3,
       ...this.keys(modelId),
       identity,
       JSON.stringify(photos),
       new Date().toISOString(),
-    )) as [string, number];
-    return { identity: parseIdentity(encoded), added };
+      embeddingSpace,
+    )) as [string, number | string];
+    if (encoded === 'mismatch')
+      throw new GalleryEmbeddingMismatchError(modelId, String(added), embeddingSpace);
+    return { identity: parseIdentity(encoded), added: Number(added) };
   }
 
   async rename(modelId: string, from: string, to: string): Promise<'renamed' | 'missing' | 'taken'> {
-    return (await this.redis.eval(RENAME, 2, ...this.keys(modelId), from, to, new Date().toISOString())) as
+    return (await this.redis.eval(RENAME, 3, ...this.keys(modelId), from, to, new Date().toISOString())) as
       | 'renamed'
       | 'missing'
       | 'taken';
@@ -156,13 +197,13 @@ export class GalleryRepository {
 
   /** Removes an identity; returns what it held (its photo keys are the caller's to delete). */
   async remove(modelId: string, identity: string): Promise<GalleryIdentity | undefined> {
-    const raw = (await this.redis.eval(REMOVE, 2, ...this.keys(modelId), identity)) as string | null;
+    const raw = (await this.redis.eval(REMOVE, 3, ...this.keys(modelId), identity)) as string | null;
     return raw === null ? undefined : parseIdentity(raw);
   }
 
   /** Forgets a whole gallery (its model was deleted). */
   async drop(modelId: string): Promise<void> {
-    const [hash, version] = this.keys(modelId);
-    await this.redis.multi().del(hash).incr(version).exec();
+    const [hash, version, space] = this.keys(modelId);
+    await this.redis.multi().del(hash).del(space).incr(version).exec();
   }
 }

@@ -140,7 +140,13 @@ const PredictResult = Type.Object({
   /** Set when a photo could not be used: which photo (0 or 1) and why. */
   problem: Type.Optional(
     Type.Object({
-      kind: Type.Union([Type.Literal('no-face'), Type.Literal('rejected'), Type.Literal('expired')]),
+      kind: Type.Union([
+        Type.Literal('no-face'),
+        Type.Literal('rejected'),
+        Type.Literal('expired'),
+        // The gallery holds embeddings of another net than the model's (an ONNX model's files replaced).
+        Type.Literal('conflict'),
+      ]),
       photo: Type.Integer({ minimum: 0 }),
       reason: Type.String(),
     }),
@@ -195,7 +201,10 @@ const EnrolResult = Type.Object({
     Type.Literal('deleted'),
     Type.Literal('missing'),
     Type.Literal('taken'),
+    // The gallery holds embeddings of another net (see `reason`); nothing was added.
+    Type.Literal('conflict'),
   ]),
+  reason: Type.Optional(Type.String()),
   identity: Type.Optional(Type.String()),
   /** Photos added to the gallery by this job. */
   enrolled: Type.Integer({ minimum: 0 }),

@@ -23,6 +23,7 @@ export interface IdentityRouteDependencies {
   waiter: JobWaiter;
   uploads: PhotoUploadLimits;
   timeoutMs: number;
+  onnxModelsDir: string | undefined;
 }
 
 /** Photos one enrol request may carry (the enrol job's limit). */
@@ -101,7 +102,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     },
     async (request, reply) => {
       const modelId = request.params.id;
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const photos = await receivePhotos(request, deps.store, deps.uploads, {
         min: 1,
         max: MAX_ENROL_PHOTOS,
@@ -114,6 +115,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
           deps.timeoutMs,
         );
         const result = resultOr(outcome, 'enrolment', deps.timeoutMs);
+        if (result.outcome === 'conflict') throw new HttpProblem(409, result.reason ?? 'gallery conflict');
         if (result.outcome === 'no-face') {
           throw new HttpProblem(422, `no face found in any photo for "${identity}"`, {
             results: result.photos,
@@ -162,7 +164,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     },
     async (request, reply) => {
       const modelId = request.params.id;
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const { datasetId, photosPerIdentity } = request.body;
       if ((await deps.datasets.get(datasetId)) === undefined)
         throw new HttpProblem(404, `no dataset "${datasetId}"`);
@@ -183,7 +185,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
         summary: "The people in a model's gallery",
         params: ModelParams,
         response: {
-          200: Type.Object({ modelId: Type.String(), identities: Type.Array(IdentitySummary) }),
+          200: Type.Object({
+            modelId: Type.String(),
+            embeddingSpace: Type.Optional(
+              Type.String({
+                description:
+                  "What made the gallery's embeddings: `faceapi-128`, a trained model's id, or `onnx-<name>@<digest of its recognition net>`; absent for an empty gallery (or one enrolled before it was recorded)",
+              }),
+            ),
+            identities: Type.Array(IdentitySummary),
+          }),
           404: ProblemSchema,
           409: ProblemSchema,
         },
@@ -191,8 +202,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     },
     async (request) => {
       const modelId = request.params.id;
-      await assertModelServes(deps.models, deps.store, modelId);
-      return { modelId, identities: (await deps.galleries.list(modelId)).map(summary) };
+      await assertModelServes(deps, modelId);
+      const embeddingSpace = await deps.galleries.embeddingSpace(modelId);
+      return {
+        modelId,
+        ...(embeddingSpace === undefined ? {} : { embeddingSpace }),
+        identities: (await deps.galleries.list(modelId)).map(summary),
+      };
     },
   );
 
@@ -208,7 +224,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     async (request) => {
       const modelId = request.params.id;
       const identity = identityOr400(request.params.identity);
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const entry = await identityOr404(modelId, identity);
       return {
         ...summary(entry),
@@ -243,7 +259,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     async (request, reply) => {
       const { id: modelId, index } = request.params;
       const identity = identityOr400(request.params.identity);
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const photo = (await identityOr404(modelId, identity)).photos[index];
       if (photo === undefined) throw new HttpProblem(404, `"${identity}" has no photo ${index}`);
       try {
@@ -280,7 +296,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     async (request) => {
       const modelId = request.params.id;
       const identity = identityOr400(request.params.identity);
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const newIdentity = identityOr400(request.body.identity.trim());
       const outcome = await deps.waiter.run(
         'enrol',
@@ -314,7 +330,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
     async (request) => {
       const modelId = request.params.id;
       const identity = identityOr400(request.params.identity);
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const outcome = await deps.waiter.run('enrol', { action: 'delete', modelId, identity }, deps.timeoutMs);
       const result = resultOr(outcome, 'deleting', deps.timeoutMs);
       if (result.outcome === 'missing')

@@ -19,6 +19,13 @@ import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
+import {
+  OnnxModelError,
+  type OnnxModelFolder,
+  onnxModelName,
+} from '@faceshot/shared/vision/onnx/onnx-manifest';
+import { findOnnxModel, listOnnxModels } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { removeUnlessRunning } from '../job-removal.js';
@@ -31,6 +38,8 @@ export interface ModelRouteDependencies {
   queues: JobQueues;
   galleries: GalleryRepository;
   baselineThreshold: number;
+  /** ONNX_MODELS_DIR: its valid model folders are listed as built-in `onnx-<name>` models. */
+  onnxModelsDir: string | undefined;
 }
 
 const ModelParams = Type.Object({ id: IdSchema });
@@ -84,8 +93,51 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
           'compared by Euclidean distance; needs no training',
         threshold: deps.baselineThreshold,
         metrics: {},
+        engine: FACEAPI_ENGINE,
+        distance: 'euclidean',
+        embeddingSize: 128,
       } satisfies BuiltInCard,
     };
+  }
+
+  /** An operator-installed ONNX model, listed like the baseline; its card is its manifest's summary. */
+  async function onnxBuiltIn(folder: OnnxModelFolder) {
+    const { manifest } = folder;
+    return {
+      id: folder.id,
+      datasetId: '',
+      architecture: 'onnx',
+      status: 'ready',
+      createdAt: new Date(0).toISOString(),
+      pairsJobId: '',
+      trainJobId: '',
+      galleryIdentities: await deps.galleries.count(folder.id),
+      card: {
+        modelId: folder.id,
+        architecture: 'onnx' as const,
+        description:
+          manifest.description ??
+          `ONNX face model installed by the operator (folder "${folder.name}" of ONNX_MODELS_DIR)`,
+        threshold: manifest.threshold,
+        metrics: {},
+        engine: folder.id,
+        distance: manifest.distance,
+        embeddingSize: manifest.recognition.output.size,
+        ...(manifest.licence === undefined ? {} : { licence: manifest.licence }),
+      } satisfies BuiltInCard,
+    };
+  }
+
+  /** The ONNX model of an `onnx-<name>` id: 404 when not installed, 409 when its folder is not usable. */
+  async function onnxModelOr404(id: string): Promise<OnnxModelFolder> {
+    try {
+      const folder = await findOnnxModel(deps.onnxModelsDir, id);
+      if (folder === undefined) throw new HttpProblem(404, `no model "${id}"`);
+      return folder;
+    } catch (error) {
+      if (error instanceof OnnxModelError) throw new HttpProblem(409, error.message);
+      throw error;
+    }
   }
 
   async function summary(entry: ModelEntry) {
@@ -230,9 +282,20 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
         response: { 200: Type.Object({ models: Type.Array(ModelSummary) }) },
       },
     },
-    async () => {
+    async (request) => {
       const { card: _card, ...builtIn } = await baseline();
-      return { models: [builtIn, ...(await Promise.all((await deps.models.list()).map(summary)))] };
+      const onnx = await listOnnxModels(deps.onnxModelsDir);
+      // A folder that is not a usable model is not listed; the log says why.
+      for (const problem of onnx.problems) request.log.warn({ problem }, 'ONNX model folder skipped');
+      const installed = await Promise.all(
+        onnx.models.map(async (folder) => {
+          const { card: _onnxCard, ...entry } = await onnxBuiltIn(folder);
+          return entry;
+        }),
+      );
+      return {
+        models: [builtIn, ...installed, ...(await Promise.all((await deps.models.list()).map(summary)))],
+      };
     },
   );
 
@@ -252,11 +315,14 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
             ),
           }),
           404: ProblemSchema,
+          409: ProblemSchema,
         },
       },
     },
     async (request) => {
       if (request.params.id === BASELINE_MODEL_ID) return baseline();
+      if (onnxModelName(request.params.id) !== undefined)
+        return onnxBuiltIn(await onnxModelOr404(request.params.id));
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);
       return { ...(await summary(entry)), ...(await card(entry.id)) };
@@ -277,8 +343,11 @@ export const modelRoutes: FastifyPluginAsyncTypebox<ModelRouteDependencies> = as
       },
     },
     async (request) => {
-      if (request.params.id === BASELINE_MODEL_ID) {
-        throw new HttpProblem(409, `"${BASELINE_MODEL_ID}" is built in; delete its identities instead`);
+      if (request.params.id === BASELINE_MODEL_ID || onnxModelName(request.params.id) !== undefined) {
+        throw new HttpProblem(
+          409,
+          `"${request.params.id}" is built in; delete its identities instead (an ONNX model: remove its folder)`,
+        );
       }
       const entry = await deps.models.get(request.params.id);
       if (entry === undefined) throw new HttpProblem(404, `no model "${request.params.id}"`);

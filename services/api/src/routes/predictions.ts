@@ -16,6 +16,7 @@ export interface PredictionRouteDependencies {
   waiter: JobWaiter;
   uploads: PhotoUploadLimits;
   timeoutMs: number;
+  onnxModelsDir: string | undefined;
 }
 
 const ModelParams = Type.Object({ id: IdSchema });
@@ -41,7 +42,15 @@ const photoProblems = {
 function assertUsable(result: ResultOf<'predict'>): void {
   const problem = result.problem;
   if (problem === undefined) return;
-  const status = problem.kind === 'no-face' ? 422 : problem.kind === 'rejected' ? 415 : 504;
+  const status =
+    problem.kind === 'no-face'
+      ? 422
+      : problem.kind === 'rejected'
+        ? 415
+        : problem.kind === 'conflict'
+          ? 409
+          : 504;
+  if (problem.kind === 'conflict') throw new HttpProblem(status, problem.reason);
   throw new HttpProblem(status, `photo ${problem.photo + 1}: ${problem.reason}`);
 }
 
@@ -88,7 +97,7 @@ export const predictionRoutes: FastifyPluginAsyncTypebox<PredictionRouteDependen
     },
     async (request) => {
       const modelId = request.params.id;
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const photos = await receivePhotos(request, deps.store, deps.uploads, { min: 1, max: 1 });
       try {
         const { topK, faces, threshold } = request.query;
@@ -146,7 +155,7 @@ export const predictionRoutes: FastifyPluginAsyncTypebox<PredictionRouteDependen
     },
     async (request) => {
       const modelId = request.params.id;
-      await assertModelServes(deps.models, deps.store, modelId);
+      await assertModelServes(deps, modelId);
       const photos = await receivePhotos(request, deps.store, deps.uploads, { min: 2, max: 2 });
       try {
         const { threshold } = request.query;

@@ -10,6 +10,7 @@ import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { parseWithSchema } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { layersModelFiles, modelArtifacts } from './model-artifacts.js';
@@ -214,6 +215,7 @@ export function createTrainStage(deps: TrainStageDependencies) {
       modelId,
       architecture,
       detector,
+      engine: FACEAPI_ENGINE,
       createdAt: new Date().toISOString(),
       backend,
       hyperparameters: { ...hyper },

@@ -1,8 +1,10 @@
 // Which face detector found a model's training faces: the card names it, and the predictor reads
 // query photos with the same detector (descriptors and crops depend on the box it gives).
 import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import { engineOf, FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
 
 /** Records written before extraction recorded its detector came from SSD, then the only default. */
 const UNRECORDED: DetectorName = 'ssd';
@@ -29,6 +31,11 @@ export async function trainingDetector(
     );
     for (const record of records) {
       if (record === undefined) continue;
+      // The trained heads read face-api's 128-d descriptors: another engine's would be mixed in.
+      if (engineOf(record) !== FACEAPI_ENGINE)
+        throw new PermanentJobError(
+          `face ${record.faceId} of "${record.identity}" was described by ${engineOf(record)}; trained models are built on ${FACEAPI_ENGINE} descriptors only (re-extract the dataset)`,
+        );
       const detector = isDetectorName(record.detector) ? record.detector : UNRECORDED;
       counts[detector] = (counts[detector] ?? 0) + 1;
     }

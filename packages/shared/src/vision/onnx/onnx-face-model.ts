@@ -1,0 +1,215 @@
+// An operator-installed ONNX face model run by onnxruntime-node on the CPU: detector → 68-landmark net
+// → 5-point similarity warp to the ArcFace 112 template → recognition net. Faces come out in the same
+// shape as face-api's (box, score, 68 landmarks, descriptor), so extraction, crops, records, galleries
+// and evaluation treat both engines alike; only the descriptor's meaning (size, distance) differs.
+import * as ort from 'onnxruntime-node';
+import { l2Normalised } from '../../gallery/embedding-distance.js';
+import type { DescribedFace } from '../describe-faces.js';
+import type { FoundFace } from '../face-detector.js';
+import { decodeCornerBoxes } from './corner-box-decode.js';
+import {
+  ARCFACE_112_TEMPLATE,
+  type OnnxManifest,
+  OnnxModelError,
+  type OnnxModelFolder,
+} from './onnx-manifest.js';
+import { type RgbPixels, regionMap, sampleToNchw } from './onnx-tensors.js';
+import { fitSimilarity, fivePointsFrom68, inverseAffine } from './similarity-warp.js';
+
+const DEFAULT_MAX_FACES = 5;
+/** Boxes smaller than this (pixels a side) hold no face the nets can read. */
+const MIN_FACE_SIDE = 4;
+
+interface Sessions {
+  detector: ort.InferenceSession;
+  landmarks: ort.InferenceSession;
+  recognition: ort.InferenceSession;
+}
+
+async function openSession(folder: OnnxModelFolder, file: string, threads: number) {
+  try {
+    return await ort.InferenceSession.create(`${folder.directory}/${file}`, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new OnnxModelError(`ONNX model "${folder.name}": ${file} does not load: ${reason}`);
+  }
+}
+
+/** Checks that a session has the tensors the manifest names, so a wrong manifest fails at load. */
+function expectNames(
+  folder: OnnxModelFolder,
+  file: string,
+  session: ort.InferenceSession,
+  inputs: string[],
+  outputs: string[],
+) {
+  for (const name of inputs)
+    if (!session.inputNames.includes(name))
+      throw new OnnxModelError(
+        `ONNX model "${folder.name}": ${file} has no input "${name}" (it has ${session.inputNames.join(', ')})`,
+      );
+  for (const name of outputs)
+    if (!session.outputNames.includes(name))
+      throw new OnnxModelError(
+        `ONNX model "${folder.name}": ${file} has no output "${name}" (it has ${session.outputNames.join(', ')})`,
+      );
+}
+
+function floatOutput(result: ort.InferenceSession.ReturnType, name: string, what: string): ort.Tensor {
+  const tensor = result[name];
+  if (tensor === undefined || tensor.type !== 'float32')
+    throw new OnnxModelError(`${what}: output "${name}" is missing or not float32`);
+  return tensor;
+}
+
+function clipped(box: FoundFace['box'], photo: RgbPixels): FoundFace['box'] {
+  const left = Math.max(0, box.x);
+  const top = Math.max(0, box.y);
+  const right = Math.min(photo.width, box.x + box.width);
+  const bottom = Math.min(photo.height, box.y + box.height);
+  return { x: left, y: top, width: Math.max(0, right - left), height: Math.max(0, bottom - top) };
+}
+
+export class OnnxFaceModel {
+  private constructor(
+    readonly folder: OnnxModelFolder,
+    private readonly sessions: Sessions,
+  ) {}
+
+  get id(): OnnxModelFolder['id'] {
+    return this.folder.id;
+  }
+
+  get manifest(): OnnxManifest {
+    return this.folder.manifest;
+  }
+
+  /** Opens the three nets; `threads` is onnxruntime's intra-op pool per net (1 per extraction thread). */
+  static async load(folder: OnnxModelFolder, threads = 1): Promise<OnnxFaceModel> {
+    const { detector, landmarks, recognition } = folder.manifest;
+    const sessions = {
+      detector: await openSession(folder, detector.file, threads),
+      landmarks: await openSession(folder, landmarks.file, threads),
+      recognition: await openSession(folder, recognition.file, threads),
+    };
+    expectNames(
+      folder,
+      detector.file,
+      sessions.detector,
+      [detector.input.name],
+      [detector.output.scores, detector.output.boxes],
+    );
+    expectNames(folder, landmarks.file, sessions.landmarks, [landmarks.input.name], [landmarks.output.name]);
+    expectNames(
+      folder,
+      recognition.file,
+      sessions.recognition,
+      [recognition.input.name],
+      [recognition.output.name],
+    );
+    return new OnnxFaceModel(folder, sessions);
+  }
+
+  /** Face boxes (square, photo pixels), best first. */
+  async findFaces(photo: RgbPixels, minScore?: number): Promise<FoundFace[]> {
+    const { detector } = this.manifest;
+    const { width, height } = detector.input;
+    const input = sampleToNchw(
+      photo,
+      regionMap({ x: 0, y: 0, width: photo.width, height: photo.height }, width, height),
+      width,
+      height,
+      detector.input,
+      'edge',
+    );
+    const result = await this.sessions.detector.run({
+      [detector.input.name]: new ort.Tensor('float32', input, [1, 3, height, width]),
+    });
+    const what = `ONNX model "${this.folder.name}" detector`;
+    const scores = floatOutput(result, detector.output.scores, what);
+    const boxes = floatOutput(result, detector.output.boxes, what);
+    const classes = scores.dims[scores.dims.length - 1] ?? 1;
+    return decodeCornerBoxes(
+      { scores: scores.data as Float32Array, classes, boxes: boxes.data as Float32Array },
+      {
+        faceColumn: detector.output.faceColumn,
+        minScore: minScore ?? detector.minScore,
+        nmsIou: detector.nmsIou,
+        maxFaces: detector.maxFaces ?? DEFAULT_MAX_FACES,
+        width: photo.width,
+        height: photo.height,
+      },
+    );
+  }
+
+  /** 68 landmarks (photo pixels) of a square face box. */
+  async landmarks(photo: RgbPixels, box: FoundFace['box']): Promise<[number, number][]> {
+    const { landmarks } = this.manifest;
+    const size = landmarks.input.size;
+    const channels = landmarks.input.colour === 'grey' ? 1 : 3;
+    const input = sampleToNchw(photo, regionMap(box, size, size), size, size, landmarks.input, 'edge');
+    const result = await this.sessions.landmarks.run({
+      [landmarks.input.name]: new ort.Tensor('float32', input, [1, channels, size, size]),
+    });
+    const values = floatOutput(result, landmarks.output.name, `ONNX model "${this.folder.name}" landmarks`)
+      .data as Float32Array;
+    if (values.length < 136)
+      throw new OnnxModelError(
+        `ONNX model "${this.folder.name}": landmark net gave ${values.length} values, not 136`,
+      );
+    return Array.from({ length: 68 }, (_, index) => [
+      box.x + (values[2 * index] ?? 0) * box.width,
+      box.y + (values[2 * index + 1] ?? 0) * box.height,
+    ]);
+  }
+
+  /** The recognition net's embedding of the face whose 68 landmarks are given (L2-normalised for cosine). */
+  async embed(photo: RgbPixels, landmarks: readonly [number, number][]): Promise<Float32Array> {
+    const { recognition, distance } = this.manifest;
+    const size = recognition.input.size;
+    const similarity = fitSimilarity(fivePointsFrom68(landmarks), ARCFACE_112_TEMPLATE);
+    const input = sampleToNchw(photo, inverseAffine(similarity), size, size, recognition.input, 'zero');
+    const result = await this.sessions.recognition.run({
+      [recognition.input.name]: new ort.Tensor('float32', input, [1, 3, size, size]),
+    });
+    const output = floatOutput(
+      result,
+      recognition.output.name,
+      `ONNX model "${this.folder.name}" recognition`,
+    ).data as Float32Array;
+    if (output.length !== recognition.output.size)
+      throw new OnnxModelError(
+        `ONNX model "${this.folder.name}": recognition net gave ${output.length} values, the manifest says ${recognition.output.size}`,
+      );
+    return distance === 'cosine' ? l2Normalised(output) : Float32Array.from(output);
+  }
+
+  /** Every face of the photo with its landmarks and embedding, as face-api's engine gives them. */
+  async detectAndDescribe(photo: RgbPixels, minScore?: number): Promise<DescribedFace[]> {
+    const faces = await this.findFaces(photo, minScore);
+    const described: DescribedFace[] = [];
+    for (const face of faces) {
+      if (face.box.width < MIN_FACE_SIDE || face.box.height < MIN_FACE_SIDE) continue;
+      const landmarks = await this.landmarks(photo, face.box);
+      const descriptor = await this.embed(photo, landmarks);
+      // Records and crops want the box inside the photo (as face-api's engine gives it); the nets
+      // above read the whole square, edge pixels repeated.
+      described.push({
+        box: clipped(face.box, photo),
+        score: face.score,
+        landmarks,
+        descriptor: Array.from(descriptor),
+      });
+    }
+    return described;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.sessions).map((session) => session.release()));
+  }
+}
