@@ -31,12 +31,20 @@ export const HyperparametersSchema = Type.Object(
     photosPerPerson: Type.Optional(
       Type.Integer({ minimum: 2, maximum: 64, description: 'transfer: photos per person in a batch' }),
     ),
+    minImprovement: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          'transfer: how far a trained epoch must beat the untouched baseline on validation to be kept (default 0.01)',
+      }),
+    ),
   },
   {
     additionalProperties: false,
     description:
       'Training overrides: epochs, batchSize, learningRate, margin, patience, seed, targetFar; transfer ' +
-      'also identityPull, folds, photosPerPerson (the train stage refuses those for seed)',
+      'also identityPull, folds, photosPerPerson, minImprovement (the train stage refuses those for seed)',
   },
 );
 export type HyperparameterOverrides = Static<typeof HyperparametersSchema>;

@@ -49,6 +49,7 @@ export const TRANSFER_DEFAULTS: TransferHyperparameters = {
   identityPull: 0.01,
   folds: 0,
   photosPerPerson: 4,
+  minImprovement: 0.01,
 };
 
 const LIMITS: Record<keyof TransferHyperparameters, [number, number]> = {
@@ -62,6 +63,7 @@ const LIMITS: Record<keyof TransferHyperparameters, [number, number]> = {
   identityPull: [0, 100],
   folds: [0, 20],
   photosPerPerson: [2, 64],
+  minImprovement: [0, 1],
 };
 
 /** The architecture's defaults with the request's overrides, each known to it and checked against its range. */

@@ -51,7 +51,8 @@ it('scores the batch-hard triplet loss: zero when every person is apart by the m
   assert.ok(Math.abs((batchHardTripletLoss(tf, mixed, [0, 0, 1, 1], 0.2).dataSync()[0] ?? 0) - 1.1) < 1e-4);
 });
 
-it('draws P people × K photos per batch and trains towards separating people', async () => {
+/** 50 people: eight dimensions carry identity, the other 120 noise that blurs the raw distances. */
+function separableFaces(): Map<string, number[][]> {
   const random = seededRandom(3);
   // Eight dimensions carry identity, the other 120 noise that blurs the raw distances: a linear map
   // learnt on 40 people should tell the 10 validation people apart better than the raw descriptor.
@@ -67,6 +68,24 @@ it('draws P people × K photos per batch and trains towards separating people', 
       ),
     );
   }
+  return faces;
+}
+
+const TRAINING = {
+  epochs: 12,
+  batchSize: 32,
+  learningRate: 0.003,
+  margin: 0.2,
+  patience: 12,
+  seed: 1,
+  identityPull: 0,
+  targetFar: 0.05,
+  photosPerPerson: 4,
+  minImprovement: 0,
+};
+
+it('draws P people × K photos per batch and trains towards separating people', async () => {
+  const faces = separableFaces();
   const batches = epochBatches(faces, { batchSize: 32, photosPerPerson: 4 }, seededRandom(1));
   assert.ok(batches.length >= 3);
   for (const batch of batches) {
@@ -77,22 +96,29 @@ it('draws P people × K photos per batch and trains towards separating people', 
   const train = new Map([...faces].slice(0, 40));
   const validation = new Map([...faces].slice(40));
   const head = transferHead(tf);
-  const result = await trainOnFaces(tf, head, train, validation, {
-    epochs: 12,
-    batchSize: 32,
-    learningRate: 0.003,
-    margin: 0.2,
-    patience: 12,
-    seed: 1,
-    identityPull: 0,
-    targetFar: 0.05,
-    photosPerPerson: 4,
-  });
+  const result = await trainOnFaces(tf, head, train, validation, TRAINING);
   assert.ok(result.start !== undefined && result.best !== undefined);
   assert.ok(
     result.best.score > result.start.score,
     `validation score ${result.best.score} did not improve on the baseline's ${result.start.score}`,
   );
   assert.equal(result.history.length, result.epochs);
+  head.dispose();
+});
+
+it('keeps the untouched baseline when no epoch beats it on validation by minImprovement', async () => {
+  const faces = separableFaces();
+  const head = transferHead(tf);
+  const train = new Map([...faces].slice(0, 40));
+  const validation = new Map([...faces].slice(40));
+  // A score can reach at most 1: no epoch can beat the baseline by more than that.
+  const result = await trainOnFaces(tf, head, train, validation, {
+    ...TRAINING,
+    epochs: 3,
+    minImprovement: 1,
+  });
+  assert.equal(result.bestEpoch, 0);
+  assert.deepEqual(result.best, result.start);
+  assert.ok((distanceFromIdentity(tf, head).dataSync()[0] ?? 1) < 1e-12, 'the head is the identity again');
   head.dispose();
 });
