@@ -4,8 +4,10 @@
 
 import type { EpochReport } from '@faceshot/shared/datasets/model-card';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
+import { fastTrainingKernelsActive } from '@faceshot/shared/vision/fast-training-kernels';
 import type * as TF from '@tensorflow/tfjs';
 import { contrastiveLoss, euclideanDistance } from './seed-network.js';
+import { trainingForward, trainingForwardSupports } from './training-forward.js';
 
 type Tf = typeof TF;
 
@@ -55,6 +57,57 @@ export function pairDistances(
   return distances;
 }
 
+const writtenOut = new WeakMap<TF.LayersModel, boolean>();
+
+/**
+ * One optimiser step on these rows of the set: both towers, the contrastive loss; returns the loss.
+ * While the fast training kernels are on (WebAssembly), the towers run as one batch through the
+ * written-out training pass (training-forward.ts) with dropout masks seeded by `nextSeed`; elsewhere
+ * (tfjs-node, GPU) each tower is model.apply, as before.
+ */
+export function siameseTrainingStep(
+  tf: Tf,
+  model: TF.LayersModel,
+  optimizer: TF.Optimizer,
+  set: PairSet,
+  batch: number[],
+  margin: number,
+  nextSeed: () => number,
+): number {
+  let fast = writtenOut.get(model);
+  if (fast === undefined) {
+    fast = trainingForwardSupports(model);
+    writtenOut.set(model, fast);
+  }
+  const together = fast && fastTrainingKernelsActive(tf);
+  const loss = optimizer.minimize(() => {
+    const [a, b] = set.inputs(batch);
+    const same = tf.tensor1d(
+      Float32Array.from(batch, (row) => set.labels[row] ?? 0),
+      'float32',
+    );
+    let first: TF.Tensor2D;
+    let second: TF.Tensor2D;
+    if (together) {
+      const embeddings = trainingForward(tf, model, tf.concat([a, b], 0), nextSeed);
+      [first, second] = tf.split(embeddings, 2, 0) as [TF.Tensor2D, TF.Tensor2D];
+    } else {
+      first = model.apply(a, { training: true }) as TF.Tensor2D;
+      second = model.apply(b, { training: true }) as TF.Tensor2D;
+    }
+    return contrastiveLoss(tf, same, euclideanDistance(tf, first, second), margin);
+  }, true);
+  const value = loss?.dataSync()[0] ?? 0;
+  loss?.dispose();
+  return value;
+}
+
+/** 32-bit seeds for dropout masks, reproducible from the run's seed. */
+export function dropoutSeeds(seed: number): () => number {
+  const random = seededRandom(seed ^ 0x5eed5eed);
+  return () => Math.floor(random() * 4294967296);
+}
+
 export async function trainSiamese(
   tf: Tf,
   model: TF.LayersModel,
@@ -80,24 +133,12 @@ export async function trainSiamese(
   for (; epoch < hyper.epochs; epoch++) {
     const started = performance.now();
     const order = shuffled(train.rows, seededRandom(hyper.seed + epoch));
+    const nextSeed = dropoutSeeds(hyper.seed + epoch);
     let lossSum = 0;
     for (let start = 0; start < order.length; start += hyper.batchSize) {
       const batch = order.slice(start, start + hyper.batchSize);
-      const loss = optimizer.minimize(() => {
-        const [a, b] = train.inputs(batch);
-        const same = tf.tensor1d(
-          Array.from(batch, (row) => train.labels[row] ?? 0),
-          'float32',
-        );
-        const distance = euclideanDistance(
-          tf,
-          model.apply(a, { training: true }) as TF.Tensor2D,
-          model.apply(b, { training: true }) as TF.Tensor2D,
-        );
-        return contrastiveLoss(tf, same, distance, hyper.margin);
-      }, true);
-      lossSum += (loss?.dataSync()[0] ?? 0) * batch.length;
-      loss?.dispose();
+      lossSum +=
+        siameseTrainingStep(tf, model, optimizer, train, batch, hyper.margin, nextSeed) * batch.length;
       // Let the event loop run between batches: BullMQ renews the job's lock on a timer.
       await new Promise((resolve) => setImmediate(resolve));
     }
