@@ -28,6 +28,12 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 72_000,
     });
     assert.equal(config.limits.imageMaxBytes, 10 * 1024 * 1024);
+    assert.deepEqual(config.train, { fastKernels: true });
+  });
+
+  it('switches the fast training kernels off with TRAIN_FAST_KERNELS=false', () => {
+    assert.equal(loadConfig({ TRAIN_FAST_KERNELS: 'false' }).train.fastKernels, false);
+    assert.equal(configError({ TRAIN_FAST_KERNELS: 'sometimes' }).variable, 'TRAIN_FAST_KERNELS');
   });
 
   it('reads S3 settings and splits the endpoint URL', () => {

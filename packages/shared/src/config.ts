@@ -123,6 +123,7 @@ export interface Config {
   download: DownloadConfig;
   extract: ExtractConfig;
   predict: PredictConfig;
+  train: TrainConfig;
   /** Where uploads and downloads are spooled while they are hashed and checked. */
   tempDir: string;
 }
@@ -139,6 +140,14 @@ export interface ApiServerConfig {
   bodyIdleTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
+}
+
+export interface TrainConfig {
+  /**
+   * The fast training kernels on the WebAssembly backend (fast-training-kernels.ts); false runs the
+   * stock tfjs kernels and layers, as before issue 17. Other backends (tfjs-node, GPU) never use them.
+   */
+  fastKernels: boolean;
 }
 
 export interface PredictConfig {
@@ -470,6 +479,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       baselineThreshold: decimal(env, 'BASELINE_THRESHOLD', 0.6, 0.01, 2),
       annMinPhotos: integer(env, 'GALLERY_ANN_MIN_PHOTOS', 20_000, 1, 100_000_000),
     },
+    train: { fastKernels: flag(env, 'TRAIN_FAST_KERNELS', true) },
     tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };
 }
