@@ -21,7 +21,7 @@ export interface StepProfile {
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
-export async function profileStep(tf: typeof TF, step: () => void): Promise<StepProfile> {
+export async function profileStep(tf: typeof TF, step: () => Promise<void> | void): Promise<StepProfile> {
   const started = performance.now();
   const info = await tf.profile(step);
   const wallMs = performance.now() - started;

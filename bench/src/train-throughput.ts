@@ -9,9 +9,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { startGradientThreads } from '@faceshot/trainer/siamese/gradient-threads';
 import { grayBatch } from '@faceshot/trainer/siamese/gray-batch';
 import { seedBaseNetwork } from '@faceshot/trainer/siamese/seed-network';
-import { dropoutSeeds, type PairSet, siameseTrainingStep } from '@faceshot/trainer/siamese/train-siamese';
+import {
+  dropoutSeeds,
+  type PairSet,
+  siameseTrainingStep,
+  siameseTrainingStepInParallel,
+} from '@faceshot/trainer/siamese/train-siamese';
 import { DESCRIPTOR_SIZE, transferHead } from '@faceshot/trainer/siamese/transfer-head';
 import type * as TF from '@tensorflow/tfjs';
 import { medianProfile, profileStep, type StepProfile } from './kernel-profile.js';
@@ -23,8 +29,14 @@ const outPath = process.argv.find((arg) => arg.startsWith('--out='))?.slice('--o
 const BATCH = 128;
 const SIDE = 80;
 const { tf, backend } = await loadTrainingTensorflow();
-const VARIANTS = backend === 'wasm' ? (['stock', 'fast'] as const) : (['stock'] as const);
-type Variant = (typeof VARIANTS)[number];
+/** stock: tfjs's kernels and layers as before issue 17; fast: the fast training kernels; fast2threads: those with the batch split between this thread and one gradient thread. */
+type Variant = 'stock' | 'fast' | 'fast2threads';
+const variantsOf = (architecture: 'seed' | 'transfer'): Variant[] =>
+  backend !== 'wasm'
+    ? ['stock']
+    : architecture === 'seed'
+      ? ['stock', 'fast', 'fast2threads']
+      : ['stock', 'fast'];
 
 /** Random grey faces (seed) or descriptors (transfer) for one batch of pairs, built as the trainer builds them. */
 function pairSet(architecture: 'seed' | 'transfer'): PairSet {
@@ -87,24 +99,32 @@ async function measure(architecture: 'seed' | 'transfer') {
   const optimizer = tf.train.rmsprop(1e-3);
   const set = pairSet(architecture);
   const nextSeed = dropoutSeeds(1);
-  const step = () => siameseTrainingStep(tf, model, optimizer, set, set.rows, 1, nextSeed);
-  const times = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
-  const profiles = new Map<Variant, StepProfile[]>(VARIANTS.map((variant) => [variant, []]));
+  const variants = variantsOf(architecture);
+  const helpers = variants.includes('fast2threads') ? startGradientThreads(model, 1, true) : [];
+  const times = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
+  const profiles = new Map<Variant, StepProfile[]>(variants.map((variant) => [variant, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const variant of VARIANTS) {
-      setFastTrainingKernels(tf, variant === 'fast');
-      step(); // warm-up: the kernels' first call compiles and caches
+    for (const variant of variants) {
+      setFastTrainingKernels(tf, variant !== 'stock');
+      const step = async () => {
+        if (variant === 'fast2threads')
+          await siameseTrainingStepInParallel(tf, model, optimizer, set, set.rows, 1, nextSeed, helpers);
+        else siameseTrainingStep(tf, model, optimizer, set, set.rows, 1, nextSeed);
+      };
+      await step(); // warm-up: the kernels' first call compiles and caches (and a thread starts)
       const started = performance.now();
-      for (let index = 0; index < steps; index++) step();
+      for (let index = 0; index < steps; index++) await step();
       times.get(variant)?.push((performance.now() - started) / steps);
+      // The profile sees this thread's kernels only (the gradient thread's run beside them).
       profiles.get(variant)?.push(await profileStep(tf, step));
     }
   }
+  await Promise.all(helpers.map((helper) => helper.close()));
   setFastTrainingKernels(tf, false);
   optimizer.dispose();
   model.dispose();
   const result: Partial<Record<Variant, Measured & { profile: StepProfile }>> = {};
-  for (const variant of VARIANTS) {
+  for (const variant of variants) {
     const roundsMsPerStep = times.get(variant) ?? [];
     const msPerStep = median(roundsMsPerStep);
     result[variant] = {
@@ -114,9 +134,11 @@ async function measure(architecture: 'seed' | 'transfer') {
       profile: medianProfile(profiles.get(variant) ?? [], 15),
     };
   }
-  const speedup =
-    result.stock && result.fast ? Number((result.stock.msPerStep / result.fast.msPerStep).toFixed(2)) : null;
-  return { ...result, fastOverStock: speedup };
+  const over = (variant: Variant) => {
+    const measured = result[variant];
+    return result.stock && measured ? Number((result.stock.msPerStep / measured.msPerStep).toFixed(2)) : null;
+  };
+  return { ...result, fastOverStock: over('fast'), fast2threadsOverStock: over('fast2threads') };
 }
 
 const loadBefore = os.loadavg();

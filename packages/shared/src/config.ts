@@ -148,6 +148,12 @@ export interface TrainConfig {
    * stock tfjs kernels and layers, as before issue 17. Other backends (tfjs-node, GPU) never use them.
    */
   fastKernels: boolean;
+  /**
+   * Threads one seed training step is split between (data parallel, averaged gradients), with the
+   * fast kernels only. 1 by default: on this 2-core machine, shared, a second thread did not pay
+   * (bench/results/issue-17-train.json); raise it where cores are free and the benchmark says so.
+   */
+  threads: number;
 }
 
 export interface PredictConfig {
@@ -479,7 +485,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       baselineThreshold: decimal(env, 'BASELINE_THRESHOLD', 0.6, 0.01, 2),
       annMinPhotos: integer(env, 'GALLERY_ANN_MIN_PHOTOS', 20_000, 1, 100_000_000),
     },
-    train: { fastKernels: flag(env, 'TRAIN_FAST_KERNELS', true) },
+    train: {
+      fastKernels: flag(env, 'TRAIN_FAST_KERNELS', true),
+      threads: integer(env, 'TRAIN_THREADS', 1, 1, 16),
+    },
     tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };
 }

@@ -26,6 +26,7 @@ export const trainerStages: StageFactory = (runtime) => [
         setFastTrainingKernels(loaded.tf, runtime.config.train.fastKernels);
         return loaded;
       },
+      trainingThreads: runtime.config.train.threads,
     }),
     concurrency: 1,
   },

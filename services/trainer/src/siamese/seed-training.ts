@@ -52,6 +52,7 @@ export async function trainSeed(
   checkpointKey: string,
   onEpoch: (report: EpochReport, improved: boolean) => Promise<void>,
   log: { info(object: object, message: string): void },
+  threads = 1,
 ): Promise<SeedOutcome> {
   const labels = Uint8Array.from(
     npyValues(readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'y.npy')))),
@@ -143,6 +144,7 @@ export async function trainSeed(
   const training = await trainSiamese(tf, model, set('train'), set('validation'), hyper, {
     startEpoch: checkpoint?.epoch ?? 0,
     bestScore: checkpoint?.bestScore ?? Number.NEGATIVE_INFINITY,
+    threads,
     score: () => validationFigures(grouped(embed(validationFaces)), hyper.targetFar, hyper.seed),
     onEpoch: async (report, improved) => {
       history.push(report);
