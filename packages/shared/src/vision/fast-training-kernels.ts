@@ -11,7 +11,9 @@
 //     the first — ties only happen on equal values, e.g. the zeros ReLU leaves, whose gradient is 0);
 //   - Conv2D's filter gradient (the wasm backend has no kernel): for stride 1 it is a convolution too,
 //     of the input with its batch and channel axes swapped, by the output gradient as the filter:
-//     dW[ky,kx,c,o] = Σₙ,ᵧ,ₓ x[n,y+ky,x+kx,c]·dy[n,y,x,o] (conv2d-filter-gradient.ts uses it).
+//     dW[ky,kx,c,o] = Σₙ,ᵧ,ₓ x[n,y+ky,x+kx,c]·dy[n,y,x,o] (conv2d-filter-gradient.ts uses it);
+//   - conv2dBiasRelu: a convolution layer's forward as one FusedConv2D, with its own gradient (the
+//     trainer's written-out training pass uses it).
 // The replacements are registered for the wasm backend only, so other backends (tfjs-node-gpu, tfjs-node,
 // cpu) run exactly as before; `setFastTrainingKernels(tf, false)` restores the stock kernels, which the
 // benchmark uses to measure the step before and after in one run.
@@ -302,6 +304,57 @@ function maxPoolGrad(tf: Tf): KernelFunction {
     }
     return out;
   };
+}
+
+/**
+ * relu(conv2d(x, filter) + bias) for training with the fast kernels: forward as one XNNPACK
+ * FusedConv2D (instead of a convolution, a broadcast Add and a Relu), backward with the fast input
+ * gradient (skipped when x needs none, e.g. the network's input) and the stride-1 filter gradient as
+ * a convolution. (A one-pass JavaScript relu/bias backward was measured slower than Step·Multiply+Sum.)
+ */
+export function conv2dBiasRelu(
+  tf: Tf,
+  x: TF.Tensor4D,
+  filter: TF.Tensor4D,
+  bias: TF.Tensor1D,
+  strides: [number, number],
+  pad: 'valid' | 'same',
+  inputNeedsGradient: boolean,
+): TF.Tensor4D {
+  const engine = tf.engine();
+  const op = tf.customGrad((...args: (TF.Tensor | ((saved: TF.Tensor[]) => void))[]) => {
+    const [input, kernel, offset, save] = args as [
+      TF.Tensor4D,
+      TF.Tensor4D,
+      TF.Tensor1D,
+      (saved: TF.Tensor[]) => void,
+    ];
+    const y = engine.runKernel(
+      'FusedConv2D',
+      { x: input, filter: kernel, bias: offset },
+      { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu', leakyreluAlpha: 0 },
+    ) as TF.Tensor4D;
+    save([input, kernel, y]);
+    return {
+      value: y,
+      gradFunc: (dy: TF.Tensor | TF.Tensor[], saved: TF.Tensor[]) => {
+        const [savedInput, savedKernel, output] = saved as [TF.Tensor4D, TF.Tensor4D, TF.Tensor4D];
+        const upstream = (Array.isArray(dy) ? dy[0] : dy) as TF.Tensor4D;
+        const gradient = tf.mul(upstream, tf.step(output)) as TF.Tensor4D;
+        const biasGradient = tf.sum(gradient, [0, 1, 2]) as TF.Tensor1D;
+        const inputGradient = inputNeedsGradient
+          ? tf.conv2dTranspose(gradient, savedKernel, savedInput.shape, strides, pad)
+          : tf.zerosLike(savedInput);
+        const filterGradient =
+          strides[0] === 1 && strides[1] === 1
+            ? conv2dFilterGradientByConvolution(tf, savedInput, gradient, savedKernel.shape, pad)
+            : undefined;
+        if (filterGradient === undefined) throw new Error('conv2dBiasRelu: only stride 1 is written out');
+        return [inputGradient, filterGradient, biasGradient];
+      },
+    };
+  });
+  return op(x, filter, bias) as TF.Tensor4D;
 }
 
 const REPLACEMENTS: Record<string, (tf: Tf) => KernelFunction> = {

@@ -3,8 +3,10 @@
 // maths, but its Dropout layers draw their masks through tf.randomUniform, a JavaScript loop over a
 // seeded generator that cost ≈ 150 ms of a 128-pair seed step (the profile's time outside kernels),
 // and the two towers ran every op twice at half the size. Here a dropout mask comes from one xorshift
-// pass over a Float32Array, and the towers share one batch. Only the layer types of the seed network
+// pass over a Float32Array, the towers share one batch, and (with the fast kernels) a ReLU
+// convolution runs as one fused kernel with its own gradient (conv2dBiasRelu). Only the layer types of the seed network
 // are written out; `trainingForwardSupports` says whether a model has only those.
+import { conv2dBiasRelu, fastTrainingKernelsActive } from '@faceshot/shared/vision/fast-training-kernels';
 import type * as TF from '@tensorflow/tfjs';
 
 type Tf = typeof TF;
@@ -48,6 +50,8 @@ export function dropoutMask(size: number, rate: number, seed: number): Float32Ar
 }
 
 type Pair2 = [number, number];
+const strideOne = (strides: unknown) =>
+  [strides].flat().every((stride) => stride === 1 || stride === undefined);
 const pair = (value: unknown, fallback: Pair2): Pair2 =>
   typeof value === 'number'
     ? [value, value]
@@ -66,12 +70,29 @@ export function trainingForward(
   nextSeed: (() => number) | null,
 ): TF.Tensor {
   let output = x;
-  for (const layer of model.layers) {
+  for (const [index, layer] of model.layers.entries()) {
     const config = layer.getConfig();
     const [kernel, bias] = layer.trainableWeights.map((weight) => weight.read());
     const activation = config.activation === 'relu' ? 'relu' : 'linear';
     switch (layer.getClassName()) {
       case 'Conv2D':
+        if (
+          activation === 'relu' &&
+          bias !== undefined &&
+          fastTrainingKernelsActive(tf) &&
+          strideOne(config.strides)
+        ) {
+          output = conv2dBiasRelu(
+            tf,
+            output as TF.Tensor4D,
+            kernel as TF.Tensor4D,
+            bias as TF.Tensor1D,
+            [1, 1],
+            config.padding === 'same' ? 'same' : 'valid',
+            index > 0,
+          );
+          break;
+        }
         output = tf.fused.conv2d({
           x: output as TF.Tensor4D,
           filter: kernel as TF.Tensor4D,
