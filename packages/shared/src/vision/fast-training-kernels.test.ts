@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type * as TF from '@tensorflow/tfjs';
 import { registerConv2dGradient } from './conv2d-filter-gradient.js';
 import {
+  conv2dFilterAndBiasGradient,
   conv2dFilterGradientByConvolution,
   fastTrainingKernelsActive,
   setFastTrainingKernels,
@@ -218,6 +219,15 @@ describe('Conv2D gradients', () => {
       assertClose(dw.fast, dw.stock);
       const direct = conv2dFilterGradientByConvolution(tf, x, upstream, [3, 3, 3, 4], pad);
       assertClose(direct.arraySync(), expected.dw);
+      if (pad === 'valid') {
+        const both = conv2dFilterAndBiasGradient(tf, x, upstream, [3, 3, 3, 4]);
+        assertClose(both.filter.arraySync(), expected.dw);
+        const biasSums = [0, 0, 0, 0];
+        for (const value of upstream.arraySync().flat(2))
+          for (const [o, v] of value.entries()) biasSums[o] = (biasSums[o] ?? 0) + v;
+        assertClose(both.bias.arraySync(), biasSums);
+        tf.dispose([both.filter, both.bias]);
+      }
       tf.dispose([x, w, output, upstream, direct]);
     });
   }

@@ -198,6 +198,36 @@ export function conv2dFilterGradientByConvolution(
   });
 }
 
+/**
+ * dL/dW and dL/dbias of a stride-1, unpadded ('valid') convolution from one convolution: a channel
+ * of ones appended to the input (as batch row Ci of the transposed input) gives, at every tap,
+ * Σ over all positions of dy — the bias gradient — because without padding every tap sees every
+ * output position. Saves the bias gradient's separate Sum over three axes (a transpose and a reduction).
+ */
+export function conv2dFilterAndBiasGradient(
+  tf: Tf,
+  x: TF.Tensor4D,
+  dy: TF.Tensor4D,
+  filterShape: [number, number, number, number],
+): { filter: TF.Tensor4D; bias: TF.Tensor1D } {
+  const [filter, bias] = tf.tidy(() => {
+    const [, height, width, channels] = x.shape;
+    const channelsAsBatch = tf.transpose(x, [3, 1, 2, 0]);
+    const withOnes = tf.concat([channelsAsBatch, tf.ones([1, height, width, x.shape[0]])], 0);
+    const gradientAsFilter = tf.transpose(dy, [1, 2, 0, 3]);
+    // [Ci + 1, kh, kw, Co]
+    const result = tf.conv2d(withOnes as TF.Tensor4D, gradientAsFilter as TF.Tensor4D, 1, 'valid');
+    const [kernelHeight, kernelWidth, , outChannels] = filterShape;
+    const weights = tf.transpose(
+      tf.slice(result, [0, 0, 0, 0], [channels, kernelHeight, kernelWidth, outChannels]),
+      [1, 2, 0, 3],
+    );
+    const offsets = tf.reshape(tf.slice(result, [channels, 0, 0, 0], [1, 1, 1, outChannels]), [outChannels]);
+    return [weights, offsets];
+  });
+  return { filter: filter as TF.Tensor4D, bias: bias as TF.Tensor1D };
+}
+
 /** The common 2×2, stride-2, unpadded pool: windows do not overlap, each writes its own four cells. */
 function maxPool2x2Grad(
   x: Float32Array,
@@ -341,16 +371,20 @@ export function conv2dBiasRelu(
         const [savedInput, savedKernel, output] = saved as [TF.Tensor4D, TF.Tensor4D, TF.Tensor4D];
         const upstream = (Array.isArray(dy) ? dy[0] : dy) as TF.Tensor4D;
         const gradient = tf.mul(upstream, tf.step(output)) as TF.Tensor4D;
-        const biasGradient = tf.sum(gradient, [0, 1, 2]) as TF.Tensor1D;
+        if (strides[0] !== 1 || strides[1] !== 1)
+          throw new Error('conv2dBiasRelu: only stride 1 is written out');
         const inputGradient = inputNeedsGradient
           ? tf.conv2dTranspose(gradient, savedKernel, savedInput.shape, strides, pad)
           : tf.zerosLike(savedInput);
-        const filterGradient =
-          strides[0] === 1 && strides[1] === 1
-            ? conv2dFilterGradientByConvolution(tf, savedInput, gradient, savedKernel.shape, pad)
-            : undefined;
-        if (filterGradient === undefined) throw new Error('conv2dBiasRelu: only stride 1 is written out');
-        return [inputGradient, filterGradient, biasGradient];
+        if (pad === 'valid') {
+          const both = conv2dFilterAndBiasGradient(tf, savedInput, gradient, savedKernel.shape);
+          return [inputGradient, both.filter, both.bias];
+        }
+        return [
+          inputGradient,
+          conv2dFilterGradientByConvolution(tf, savedInput, gradient, savedKernel.shape, pad),
+          tf.sum(gradient, [0, 1, 2]),
+        ];
       },
     };
   });
