@@ -129,6 +129,7 @@ export interface Config {
   download: DownloadConfig;
   extract: ExtractConfig;
   predict: PredictConfig;
+  train: TrainConfig;
   /** Where uploads and downloads are spooled while they are hashed and checked. */
   tempDir: string;
 }
@@ -145,6 +146,20 @@ export interface ApiServerConfig {
   bodyIdleTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
+}
+
+export interface TrainConfig {
+  /**
+   * The fast training kernels on the WebAssembly backend (fast-training-kernels.ts); false runs the
+   * stock tfjs kernels and layers, as before issue 17. Other backends (tfjs-node, GPU) never use them.
+   */
+  fastKernels: boolean;
+  /**
+   * Threads one seed training step is split between (data parallel, averaged gradients), with the
+   * fast kernels only. 1 by default: on this 2-core machine, shared, a second thread did not pay
+   * (bench/results/issue-17-train.json); raise it where cores are free and the benchmark says so.
+   */
+  threads: number;
 }
 
 export interface PredictConfig {
@@ -486,6 +501,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       cacheModels: integer(env, 'PREDICT_CACHE_MODELS', 8, 1, 1000),
       baselineThreshold: decimal(env, 'BASELINE_THRESHOLD', 0.6, 0.01, 2),
       annMinPhotos: integer(env, 'GALLERY_ANN_MIN_PHOTOS', 20_000, 1, 100_000_000),
+    },
+    train: {
+      fastKernels: flag(env, 'TRAIN_FAST_KERNELS', true),
+      threads: integer(env, 'TRAIN_THREADS', 1, 1, 16),
     },
     tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };

@@ -1,4 +1,5 @@
 import type { StageFactory } from '@faceshot/shared/runtime';
+import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createPairsStage } from './pairs/pairs-stage.js';
 import { createTrainStage } from './siamese/train-stage.js';
@@ -18,7 +19,15 @@ export const pairsStages: StageFactory = (runtime) => [
 export const trainerStages: StageFactory = (runtime) => [
   {
     queue: 'train',
-    processor: createTrainStage({ store: runtime.store, loadTensorflow: loadTrainingTensorflow }),
+    processor: createTrainStage({
+      store: runtime.store,
+      loadTensorflow: async () => {
+        const loaded = await loadTrainingTensorflow();
+        setFastTrainingKernels(loaded.tf, runtime.config.train.fastKernels);
+        return loaded;
+      },
+      trainingThreads: runtime.config.train.threads,
+    }),
     concurrency: 1,
   },
 ];

@@ -4,6 +4,7 @@
 // the filter gradient is one matrix product, dW = patchesᵀ · dy. The input gradient keeps the stock
 // Conv2DBackpropInput, which the WebAssembly backend does have.
 import type * as TF from '@tensorflow/tfjs';
+import { conv2dFilterGradientByConvolution, fastTrainingKernelsActive } from './fast-training-kernels.js';
 
 type Tf = typeof TF;
 
@@ -77,7 +78,10 @@ export function conv2dFilterGradient(
   });
 }
 
-/** Installs the Conv2D gradient above (for every backend; it matches the stock one). */
+/**
+ * Installs the Conv2D gradient above (for every backend; it matches the stock one). While the fast
+ * training kernels are on (wasm only), a stride-1 filter gradient is one convolution instead.
+ */
 export function registerConv2dGradient(tf: Tf): void {
   tf.registerGradient({
     kernelName: 'Conv2D',
@@ -90,7 +94,10 @@ export function registerConv2dGradient(tf: Tf): void {
       const outputGradient = (Array.isArray(dy) ? dy[0] : dy) as TF.Tensor4D;
       return {
         x: () => tf.conv2dTranspose(outputGradient, filter, x.shape, strides, pad),
-        filter: () => conv2dFilterGradient(tf, x, outputGradient, filter.shape, strides, pad),
+        filter: () =>
+          fastTrainingKernelsActive(tf) && pair(strides).every((stride) => stride === 1)
+            ? conv2dFilterGradientByConvolution(tf, x, outputGradient, filter.shape, pad)
+            : conv2dFilterGradient(tf, x, outputGradient, filter.shape, strides, pad),
       };
     },
   });

@@ -10,6 +10,7 @@ import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/objec
 import type * as TF from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
+import { grayBatch } from './gray-batch.js';
 import { artifactsToJson, modelArtifacts, modelFromJson } from './model-artifacts.js';
 import { heldOutPhotosProtocol, unseenPeopleProtocol } from './recognition-protocols.js';
 import { seedBaseNetwork } from './seed-network.js';
@@ -51,6 +52,7 @@ export async function trainSeed(
   checkpointKey: string,
   onEpoch: (report: EpochReport, improved: boolean) => Promise<void>,
   log: { info(object: object, message: string): void },
+  threads = 1,
 ): Promise<SeedOutcome> {
   const labels = Uint8Array.from(
     npyValues(readNpy(await store.get(storageKeys.pairsFile(meta.pairsId, 'y.npy')))),
@@ -80,19 +82,13 @@ export async function trainSeed(
     pixels.set(key, loaded);
     return loaded;
   };
-  const batchOf = (faceKeys: readonly Uint8Array[]) => {
-    const values = new Float32Array(faceKeys.length * size);
-    faceKeys.forEach((face, index) => {
-      for (let offset = 0; offset < size; offset++) values[index * size + offset] = (face[offset] ?? 0) / 255;
-    });
-    return tf.tensor4d(values, [faceKeys.length, height, width, 1]);
-  };
+  const batchOf = (faces: readonly (Uint8Array | undefined)[]) => grayBatch(tf, faces, height, width);
   const set = (split: 'train' | 'validation'): PairSet => ({
     rows: rowsOf(meta, split),
     labels,
     inputs: (rows) => [
-      batchOf(rows.map((row) => pixels.get(meta.pairs[row]?.[0] ?? '') ?? new Uint8Array(size))),
-      batchOf(rows.map((row) => pixels.get(meta.pairs[row]?.[1] ?? '') ?? new Uint8Array(size))),
+      batchOf(rows.map((row) => pixels.get(meta.pairs[row]?.[0] ?? ''))),
+      batchOf(rows.map((row) => pixels.get(meta.pairs[row]?.[1] ?? ''))),
     ],
   });
 
@@ -120,11 +116,7 @@ export async function trainSeed(
     for (let start = 0; start < list.length; start += hyper.batchSize) {
       const part = list.slice(start, start + hyper.batchSize);
       const values = tf.tidy(() =>
-        (
-          model.apply(
-            batchOf(part.map((face) => crops.get(face.faceId) ?? new Uint8Array(size))),
-          ) as TF.Tensor2D
-        ).arraySync(),
+        (model.apply(batchOf(part.map((face) => crops.get(face.faceId)))) as TF.Tensor2D).arraySync(),
       );
       for (const [index, face] of part.entries())
         out.push({ identity: face.identity, embedding: values[index] ?? [] });
@@ -152,6 +144,7 @@ export async function trainSeed(
   const training = await trainSiamese(tf, model, set('train'), set('validation'), hyper, {
     startEpoch: checkpoint?.epoch ?? 0,
     bestScore: checkpoint?.bestScore ?? Number.NEGATIVE_INFINITY,
+    threads,
     score: () => validationFigures(grouped(embed(validationFaces)), hyper.targetFar, hyper.seed),
     onEpoch: async (report, improved) => {
       history.push(report);

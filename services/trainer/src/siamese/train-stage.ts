@@ -105,6 +105,8 @@ function sampledRoc(scored: readonly ScoredPair[]): { fpr: number[]; tpr: number
 export interface TrainStageDependencies {
   store: ObjectStore;
   loadTensorflow(): Promise<{ tf: Tf; backend: string }>;
+  /** Threads one seed training step is split between (TRAIN_THREADS; WebAssembly only). */
+  trainingThreads?: number;
 }
 
 /** JSON has no NaN: a figure that could not be measured is written as null. */
@@ -156,6 +158,7 @@ export function createTrainStage(deps: TrainStageDependencies) {
         checkpointKey,
         onEpoch,
         context.log,
+        deps.trainingThreads ?? 1,
       );
       outcome = {
         ...seed,
