@@ -136,9 +136,10 @@ export async function loadBlazeFaceDetector(tf: typeof TF): Promise<FaceDetector
             .find(({ box }) => holds(face.box, box.x + box.width / 2, box.y + box.height / 2));
           refined.push(again ?? face);
         }
-        return suppressOverlaps(refined, overlapOptions).map(
-          ({ box, score }) => ({ box: landmarkSquare(box), score }),
-        );
+        return suppressOverlaps(refined, overlapOptions).map(({ box, score }) => ({
+          box: landmarkSquare(box),
+          score,
+        }));
       } finally {
         photo.dispose();
       }
