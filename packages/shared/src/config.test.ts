@@ -29,13 +29,14 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 72_000,
     });
     assert.equal(config.limits.imageMaxBytes, 10 * 1024 * 1024);
-    assert.deepEqual(config.train, { fastKernels: true, threads: 1 });
+    assert.deepEqual(config.train, { fastKernels: true, threads: Math.max(1, os.availableParallelism()) });
   });
 
   it('reads the training switches: TRAIN_FAST_KERNELS, TRAIN_THREADS', () => {
     assert.equal(loadConfig({ TRAIN_FAST_KERNELS: 'false' }).train.fastKernels, false);
     assert.equal(configError({ TRAIN_FAST_KERNELS: 'sometimes' }).variable, 'TRAIN_FAST_KERNELS');
     assert.equal(loadConfig({ TRAIN_THREADS: '2' }).train.threads, 2);
+    assert.equal(loadConfig({}).train.threads, Math.max(1, os.availableParallelism()));
     assert.equal(configError({ TRAIN_THREADS: '0' }).variable, 'TRAIN_THREADS');
   });
 

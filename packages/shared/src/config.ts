@@ -156,8 +156,9 @@ export interface TrainConfig {
   fastKernels: boolean;
   /**
    * Threads one seed training step is split between (data parallel, averaged gradients), with the
-   * fast kernels only. 1 by default: on this 2-core machine, shared, a second thread did not pay
-   * (bench/results/issue-17-train.json); raise it where cores are free and the benchmark says so.
+   * fast kernels only. One per core by default: on an otherwise idle 2-core machine two threads
+   * trained 1.9× as fast as one (bench/results/2026-11-30-train-quiet.json); where other work shares
+   * the cores the second thread can lose (issue-17-train.json), so set 1 there.
    */
   threads: number;
 }
@@ -504,7 +505,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     train: {
       fastKernels: flag(env, 'TRAIN_FAST_KERNELS', true),
-      threads: integer(env, 'TRAIN_THREADS', 1, 1, 16),
+      threads: integer(env, 'TRAIN_THREADS', Math.max(1, os.availableParallelism()), 1, 16),
     },
     tempDir: path.resolve(cwd, text(env, 'TEMP_DIR', os.tmpdir())),
   };
