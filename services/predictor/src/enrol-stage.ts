@@ -1,7 +1,6 @@
 // The enrol stage: every change to a gallery. Enrol a person from photos (one is enough: no
 // retraining), enrol a trained model's dataset (its most typical curated faces), rename, delete.
 import { createHash } from 'node:crypto';
-import type { PhotoFacesResult } from '@faceshot/extractor/face-extraction';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import {
@@ -14,24 +13,17 @@ import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
-import type { DetectorName } from '@faceshot/shared/vision/face-detector';
-import { engineOf, type FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
+import { engineOf } from '@faceshot/shared/vision/face-engine-id';
 import sharp from 'sharp';
 import { type Embedder, type FaceInput, readServingCard } from './embedders.js';
 import type { ModelServing } from './model-serving.js';
-import { readUpload } from './predict-stage.js';
+import { type PhotoFacesOnThreads, readUpload } from './predict-stage.js';
 
 export interface EnrolStageDependencies {
   store: ObjectStore;
   serving: ModelServing;
   galleries: GalleryRepository;
-  /** With the model's detector and engine (Embedder.detector, Embedder.engine). */
-  faces(
-    bytes: Buffer,
-    which: 'all' | 'primary',
-    detector: DetectorName,
-    engine: FaceEngineId,
-  ): Promise<PhotoFacesResult>;
+  faces: PhotoFacesOnThreads;
 }
 
 type EnrolResult = ResultOf<'enrol'>;

@@ -15,15 +15,19 @@ import { similarityScore, UNKNOWN_IDENTITY } from './scoring.js';
 export interface PredictStageDependencies {
   store: ObjectStore;
   serving: ModelServing;
-  /** Faces of a photo (detection, alignment, descriptor) on the detection threads, with the model's
-   * detector and engine (Embedder.detector, Embedder.engine). */
-  faces(
-    bytes: Buffer,
-    which: 'all' | 'primary',
-    detector: DetectorName,
-    engine: FaceEngineId,
-  ): Promise<PhotoFacesResult>;
+  faces: PhotoFacesOnThreads;
 }
+
+/**
+ * Faces of a photo (detection, alignment, descriptor) on the detection threads, with the model's
+ * detector and engine (Embedder.detector, Embedder.engine).
+ */
+export type PhotoFacesOnThreads = (
+  bytes: Buffer,
+  which: 'all' | 'primary',
+  detector: DetectorName,
+  engine: FaceEngineId,
+) => Promise<PhotoFacesResult>;
 
 type PredictResult = ResultOf<'predict'>;
 
