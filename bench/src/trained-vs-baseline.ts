@@ -4,6 +4,7 @@
 //   npm run bench:trained -- --dir ../shared/datasets/lfw-dev --test-people 50 [--held-out 5]
 //     [--architecture transfer] [--store /tmp/faceshot-bench-lfw] [--extract-only] [--hyper k=v,…]
 //     [--keep <faces per person>] [--dataset-id <id>] [--model-id <id>] [--seed <n>]
+//     [--pairs-per-class <n>]   (TRAIN_FAST_KERNELS, TRAIN_THREADS as for the trainer role)
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { createLogger } from '@faceshot/shared/logger';
 import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { readJsonObject } from '@faceshot/shared/storage/object-store';
+import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createPairsStage } from '@faceshot/trainer/pairs/pairs-stage';
 import { createTrainStage } from '@faceshot/trainer/siamese/train-stage';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     keep: { type: 'string' },
     'model-id': { type: 'string', default: 'model_bench' },
     'dataset-id': { type: 'string' },
+    'pairs-per-class': { type: 'string' },
   },
 });
 if (values.dir === undefined) throw new Error('--dir <folder of <identity>/<photo>> is required');
@@ -137,7 +140,7 @@ await createPairsStage({ store, graySize: config.extract.graySize })(
     datasetId,
     pairsId,
     seed,
-    pairsPerClass: values.architecture === 'seed' ? 20_000 : 2_000,
+    pairsPerClass: Number(values['pairs-per-class'] ?? (values.architecture === 'seed' ? 20_000 : 2_000)),
     validationShare: 0.15,
     testShare,
     heldOutPhotos: Number(values['held-out']),
@@ -151,7 +154,16 @@ for (const part of (values.hyper ?? '').split(',').filter((entry) => entry !== '
   if (name !== undefined) hyperparameters[name] = Number(value);
 }
 const trainStarted = performance.now();
-await createTrainStage({ store, loadTensorflow: loadTrainingTensorflow })(
+// As the trainer role runs it: TRAIN_FAST_KERNELS and TRAIN_THREADS from the environment.
+await createTrainStage({
+  store,
+  loadTensorflow: async () => {
+    const loaded = await loadTrainingTensorflow();
+    setFastTrainingKernels(loaded.tf, config.train.fastKernels);
+    return loaded;
+  },
+  trainingThreads: config.train.threads,
+})(
   {
     modelId: values['model-id'],
     pairsId,
