@@ -226,7 +226,21 @@ it('refuses unknown pairs and bad hyperparameters without retrying', async () =>
       { modelId: 'm', pairsId: 'pairs_t', architecture: 'transfer', hyperparameters: { epochs: 0 } },
       context,
     ),
-    /epochs must be a number from 1 to 1000/,
+    /epochs must be an integer from 1 to 1000/,
+  );
+  await assert.rejects(
+    stage(
+      { modelId: 'm', pairsId: 'pairs_t', architecture: 'transfer', hyperparameters: { epochs: 2.5 } },
+      context,
+    ),
+    /epochs must be an integer from 1 to 1000/,
+  );
+  await assert.rejects(
+    stage(
+      { modelId: 'm', pairsId: 'pairs_t', architecture: 'transfer', hyperparameters: { minImprovement: 2 } },
+      context,
+    ),
+    /minImprovement must be a number from 0 to 1/,
   );
   await assert.rejects(
     stage(

@@ -4,6 +4,7 @@
 import { type EpochReport, type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
 import { verificationPairs } from '@faceshot/shared/evaluation/recognition-metrics';
 import { rocCurve, type ScoredPair } from '@faceshot/shared/evaluation/verification-metrics';
+import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
@@ -11,6 +12,8 @@ import { parseWithSchema } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { layersModelFiles, modelArtifacts } from './model-artifacts.js';
@@ -52,19 +55,13 @@ export const TRANSFER_DEFAULTS: TransferHyperparameters = {
   minImprovement: 0.01,
 };
 
-const LIMITS: Record<keyof TransferHyperparameters, [number, number]> = {
-  epochs: [1, 1000],
-  batchSize: [1, 4096],
-  learningRate: [1e-7, 1],
-  margin: [0.01, 100],
-  patience: [1, 1000],
-  seed: [0, 2 ** 31],
-  targetFar: [1e-4, 0.5],
-  identityPull: [0, 100],
-  folds: [0, 20],
-  photosPerPerson: [2, 64],
-  minImprovement: [0, 1],
-};
+/**
+ * A hyperparameter's schema: the API's (HyperparametersSchema), so a job payload is held to the ranges
+ * a request is (a payload may come from a queue client that skipped the API).
+ */
+function schemaOf(name: keyof TransferHyperparameters): TSchema & { minimum?: number; maximum?: number } {
+  return HyperparametersSchema.properties[name];
+}
 
 /** The architecture's defaults with the request's overrides, each known to it and checked against its range. */
 export function hyperparametersFrom<A extends 'seed' | 'transfer'>(
@@ -77,9 +74,12 @@ export function hyperparametersFrom<A extends 'seed' | 'transfer'>(
       throw new PermanentJobError(
         `unknown hyperparameter "${name}" for ${architecture} (known: ${Object.keys(result).join(', ')})`,
       );
-    const [min, max] = LIMITS[name as keyof TransferHyperparameters];
-    if (typeof value !== 'number' || !(value >= min && value <= max)) {
-      throw new PermanentJobError(`hyperparameter ${name} must be a number from ${min} to ${max}`);
+    const schema = schemaOf(name as keyof TransferHyperparameters);
+    if (typeof value !== 'number' || !Value.Check(schema, value)) {
+      const kind = schema.type === 'integer' ? 'an integer' : 'a number';
+      throw new PermanentJobError(
+        `hyperparameter ${name} must be ${kind} from ${schema.minimum} to ${schema.maximum}`,
+      );
     }
     result[name] = value;
   }
