@@ -3,11 +3,11 @@
 // extract → curate → pairs → train → enrol), follows it live, identifies a photo the model never saw,
 // and prints the model's metrics. This process's settings come from its arguments and environment.
 import { openAsBlob } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { multipartBody } from '@faceshot/client/faceshot-client';
 import { type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
+import { freePort } from '@faceshot/shared/free-port';
 import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { ApiClient, ApiError } from './api-client.js';
 import { formatComparison } from './card-comparison.js';
@@ -29,19 +29,6 @@ const USAGE = `usage: npm run demo -- [--dir <folder of identity folders>] [--ph
 
 const out = process.stdout;
 const say = (line: string) => out.write(`${line}\n`);
-
-async function freePort(preferred: number): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : port));
-      });
-    });
-  return tryPort(preferred).catch(() => tryPort(0));
-}
 
 async function identifyWithBoth(client: ApiClient, models: string[], photo: string): Promise<void> {
   for (const modelId of models) {

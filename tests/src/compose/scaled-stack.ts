@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, it } from 'node:test';
+import { freePort } from '@faceshot/shared/free-port';
 import {
   ComposeStack,
   containerLogLines,
@@ -16,7 +17,6 @@ import {
   type ProjectContainer,
 } from '../support/compose-stack.js';
 import { describePipeline, E2eClient, samplePeople } from '../support/e2e-api.js';
-import { freePort } from '../support/free-port.js';
 
 const KEY = randomBytes(24).toString('hex');
 const PEOPLE = 6;

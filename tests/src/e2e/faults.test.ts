@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it, type TestContext } from 'node:test';
+import { freePort } from '@faceshot/shared/free-port';
 import {
   checkExtractionOutputs,
   describePipeline,
@@ -21,7 +22,6 @@ import {
   s3Environment,
   samplePeople,
 } from '../support/e2e-api.js';
-import { freePort } from '../support/free-port.js';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
 import {
   apiUrlOf,

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
+import { freePort } from '@faceshot/shared/free-port';
 import {
   checkExtractionOutputs,
   describePipeline,
@@ -17,7 +18,6 @@ import {
   s3Environment,
   samplePeople,
 } from '../support/e2e-api.js';
-import { freePort } from '../support/free-port.js';
 import { apiUrlOf, RoleSupervisor } from '../support/role-processes.js';
 import { type TestRedis, useTestRedis } from '../support/test-redis.js';
 import { startTestS3, type TestS3 } from '../support/test-s3.js';

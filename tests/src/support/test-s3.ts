@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type S3StorageConfig } from '@faceshot/shared/config';
+import { freePort } from '@faceshot/shared/free-port';
 import { deletePrefix } from '@faceshot/shared/storage/object-store';
 import { S3ObjectStore } from '@faceshot/shared/storage/s3-object-store';
 import { repoRoot } from './datasets.js';
-import { freePort } from './free-port.js';
 
 export interface TestS3 {
   /** Which server this is: 'rgw-container', 'minio-container', 'environment' or 's3rver'. */
