@@ -18,6 +18,7 @@ import { assertValidIdentity, storageKeys } from '@faceshot/shared/storage/keys'
 import { deletePrefix, type ObjectStore } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { datasetOr404 as findDataset } from '../dataset-lookup.js';
 import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 import { UploadReader } from '../upload-reader.js';
@@ -101,11 +102,7 @@ function splitPartPath(filename: string): { identity?: string; name: string } {
 }
 
 export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> = async (app, deps) => {
-  async function datasetOr404(id: string): Promise<Dataset> {
-    const dataset = await deps.datasets.get(id);
-    if (dataset === undefined) throw new HttpProblem(404, `no dataset "${id}"`);
-    return dataset;
-  }
+  const datasetOr404 = (id: string): Promise<Dataset> => findDataset(deps.datasets, id);
 
   app.post(
     '/v1/datasets',

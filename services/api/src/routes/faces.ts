@@ -10,6 +10,7 @@ import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { datasetOr404 as findDataset } from '../dataset-lookup.js';
 import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
@@ -60,11 +61,7 @@ const KeepBody = Type.Object(
 );
 
 export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = async (app, deps) => {
-  async function datasetOr404(id: string): Promise<Dataset> {
-    const dataset = await deps.datasets.get(id);
-    if (dataset === undefined) throw new HttpProblem(404, `no dataset "${id}"`);
-    return dataset;
-  }
+  const datasetOr404 = (id: string): Promise<Dataset> => findDataset(deps.datasets, id);
 
   function describe(
     dataset: Dataset,
