@@ -2,6 +2,7 @@
 // (the medoid of the largest cluster of descriptors), reject faces of someone else and faces below
 // the quality floors, keep the N most typical. A person's override always wins.
 import type { Curation, CurationDecision, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { euclideanDistance } from '@faceshot/shared/gallery/embedding-distance';
 
 export interface CurationParams {
   keepPerIdentity: number;
@@ -20,14 +21,7 @@ export const DEFAULT_CURATION: Omit<CurationParams, 'keepPerIdentity'> = {
   minFacePixels: 32,
 };
 
-function distance(a: readonly number[], b: readonly number[]): number {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) {
-    const delta = (a[index] ?? 0) - (b[index] ?? 0);
-    sum += delta * delta;
-  }
-  return Math.sqrt(sum);
-}
+const distance = euclideanDistance;
 
 /** The face most typical of the identity: the medoid of the largest cluster (undefined for < 3 faces). */
 export function consensusFace(faces: FaceRecord[], clusterDistance: number): FaceRecord | undefined {

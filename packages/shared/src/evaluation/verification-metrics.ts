@@ -1,5 +1,7 @@
 // How well distances separate same-person pairs from different-person pairs, and how well a gallery
 // of one photo per person names a new photo (one-shot N-way identification).
+
+import { euclideanDistance } from '../gallery/embedding-distance.js';
 import { seededRandom, shuffled } from '../seeded-random.js';
 
 export interface ScoredPair {
@@ -113,11 +115,7 @@ export function equalErrorRate(pairs: readonly ScoredPair[]): number {
 
 export type Distance = (a: readonly number[], b: readonly number[]) => number;
 
-export const euclidean: Distance = (a, b) => {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += ((a[index] ?? 0) - (b[index] ?? 0)) ** 2;
-  return Math.sqrt(sum);
-};
+export const euclidean: Distance = euclideanDistance;
 
 /**
  * One-shot N-way identification: each trial picks `ways` people (with two or more photos), one random
