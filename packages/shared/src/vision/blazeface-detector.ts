@@ -127,17 +127,26 @@ export async function loadBlazeFaceDetector(tf: typeof TF): Promise<FaceDetector
         );
         const overlapOptions = { maxFaces: BLAZEFACE_MAX_FACES, iouThreshold: IOU_THRESHOLD };
         // Second pass: each face again at the scale BlazeFace learnt (REFINE_WINDOW_SCALE).
+        // Each first-pass face is refined once, also when the zoomed-out view runs after the first.
+        const refinedOnce = new Map<ScoredBox, ScoredBox>();
         const refineAll = async (faces: ScoredBox[]): Promise<ScoredBox[]> => {
           const refined: ScoredBox[] = [];
           for (const face of suppressOverlaps(faces, overlapOptions)) {
-            const window = refineWindow(face.box);
-            const again = (await detect(cropSquare(tf, photo, window, size), minConfidence))
-              .map(({ box, score }) => ({ box: fromWindow(box, window, size), score }))
-              .find(({ box }) => holds(face.box, box.x + box.width / 2, box.y + box.height / 2));
-            refined.push(again ?? face);
+            let again = refinedOnce.get(face);
+            if (again === undefined) {
+              const window = refineWindow(face.box);
+              again =
+                (await detect(cropSquare(tf, photo, window, size), minConfidence))
+                  .map(({ box, score }) => ({ box: fromWindow(box, window, size), score }))
+                  .find(({ box }) => holds(face.box, box.x + box.width / 2, box.y + box.height / 2)) ?? face;
+              refinedOnce.set(face, again);
+            }
+            refined.push(again);
           }
           return suppressOverlaps(refined, overlapOptions);
         };
+        const asFound = (faces: ScoredBox[]): FoundFace[] =>
+          faces.map(({ box, score }) => ({ box: landmarkSquare(box), score }));
         // A face filling the photo (a face crop) fills the whole input, larger than any BlazeFace
         // learnt: it then finds parts of it (an eye, a cheek) or nothing. So unless the first view
         // found a confident face of ordinary size (ZOOM_SKIP: a head-and-shoulders photo, where a
@@ -152,16 +161,11 @@ export async function loadBlazeFaceDetector(tf: typeof TF): Promise<FaceDetector
           );
         };
         const firstView = await refineAll(found);
-        if (firstView.some(ordinaryFace))
-          return firstView.map(({ box, score }) => ({ box: landmarkSquare(box), score }));
+        if (firstView.some(ordinaryFace)) return asFound(firstView);
         const zoomedOut = refineWindow({ x: 0, y: 0, width, height });
         for (const face of await detect(cropSquare(tf, photo, zoomedOut, size), minConfidence))
           found.push({ box: fromWindow(face.box, zoomedOut, size), score: face.score });
-        const refined = await refineAll(found);
-        return suppressOverlaps(refined, overlapOptions).map(({ box, score }) => ({
-          box: landmarkSquare(box),
-          score,
-        }));
+        return asFound(await refineAll(found));
       } finally {
         photo.dispose();
       }
