@@ -7,8 +7,8 @@
 // slice of the photos, each detector in turn, raw then end to end), so a change in the machine's load
 // falls on all alike. The ratio end-to-end / raw (photos/s, one thread per core) is what the service
 // costs beside the engine. An ONNX model (`onnx-<name>` in the list, installed in bench/onnx-models:
-// `node bench/scripts/fetch-onnx-standin.mjs` fetches the stand-in) is measured raw only: extraction
-// for datasets stays on face-api, so there is no end-to-end figure for it. Prints JSON:
+// `node bench/scripts/fetch-onnx-standin.mjs` fetches the stand-in) is measured the same way, its
+// datasets extracted with `{"engine": "onnx-<name>"}`. Prints JSON:
 //   npm run bench:extract -- [dataset=lfw-dev] [limit=200] [detectors=blazeface,ssd,onnx-faceplugin-standin] [rounds=4]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,10 +97,16 @@ interface Service {
   kept: number;
 }
 
-async function service(detector: DetectorName): Promise<Service> {
+async function service(detector: DetectorName | OnnxEngineId): Promise<Service> {
   const stack = await startApiStack(
     `extract-bench-${detector}`,
-    { EXTRACT_DETECTOR: detector, EXTRACT_THREADS: String(cores), LOG_LEVEL: 'warn' },
+    {
+      ...(isOnnxEngine(detector)
+        ? { EXTRACT_ENGINE: detector, ONNX_MODELS_DIR: onnxModelsDir }
+        : { EXTRACT_DETECTOR: detector }),
+      EXTRACT_THREADS: String(cores),
+      LOG_LEVEL: 'warn',
+    },
     { extractor: extractorStages },
   );
   return { stack, seconds: 0, kept: 0 };
@@ -133,7 +139,7 @@ try {
     engines.set(detector, {
       one: await rawEngine(detector, 1),
       all: await rawEngine(detector, cores),
-      service: isOnnxEngine(detector) ? undefined : await service(detector),
+      service: await service(detector),
     });
   const slice = Math.ceil(selected.length / rounds);
   for (let round = 0; round < rounds; round++) {

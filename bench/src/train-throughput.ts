@@ -18,7 +18,7 @@ import {
   siameseTrainingStep,
   siameseTrainingStepInParallel,
 } from '@faceshot/trainer/siamese/train-siamese';
-import { DESCRIPTOR_SIZE, transferHead } from '@faceshot/trainer/siamese/transfer-head';
+import { FACEAPI_DESCRIPTOR_SIZE, transferHead } from '@faceshot/trainer/siamese/transfer-head';
 import type * as TF from '@tensorflow/tfjs';
 import { medianProfile, profileStep, type StepProfile } from './kernel-profile.js';
 
@@ -70,14 +70,20 @@ function pairSet(architecture: 'seed' | 'transfer'): PairSet {
       ],
     };
   }
-  const descriptors = Float32Array.from({ length: 2 * BATCH * DESCRIPTOR_SIZE }, () => random() - 0.5);
+  const descriptors = Float32Array.from(
+    { length: 2 * BATCH * FACEAPI_DESCRIPTOR_SIZE },
+    () => random() - 0.5,
+  );
   const descriptorBatch = (batch: number[], side: 0 | 1) => {
-    const values = new Float32Array(batch.length * DESCRIPTOR_SIZE);
+    const values = new Float32Array(batch.length * FACEAPI_DESCRIPTOR_SIZE);
     for (const [index, row] of batch.entries()) {
-      const start = (2 * row + side) * DESCRIPTOR_SIZE;
-      values.set(descriptors.subarray(start, start + DESCRIPTOR_SIZE), index * DESCRIPTOR_SIZE);
+      const start = (2 * row + side) * FACEAPI_DESCRIPTOR_SIZE;
+      values.set(
+        descriptors.subarray(start, start + FACEAPI_DESCRIPTOR_SIZE),
+        index * FACEAPI_DESCRIPTOR_SIZE,
+      );
     }
-    return tf.tensor2d(values, [batch.length, DESCRIPTOR_SIZE]);
+    return tf.tensor2d(values, [batch.length, FACEAPI_DESCRIPTOR_SIZE]);
   };
   return { rows, labels, inputs: (batch) => [descriptorBatch(batch, 0), descriptorBatch(batch, 1)] };
 }

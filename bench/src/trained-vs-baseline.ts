@@ -5,13 +5,15 @@
 //     [--architecture transfer] [--store /tmp/faceshot-bench-lfw] [--extract-only] [--hyper k=v,…]
 //     [--keep <faces per person>] [--dataset-id <id>] [--model-id <id>] [--seed <n>]
 //     [--pairs-per-class <n>]   (TRAIN_FAST_KERNELS, TRAIN_THREADS as for the trainer role)
+// EXTRACT_ENGINE=onnx-<name> with ONNX_MODELS_DIR extracts with an installed ONNX model: the head is
+// then trained on its embeddings, and "baseline" in the card is that model's own embedding.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFaceRecords } from '@faceshot/extractor/curate-stage';
-import { curateDataset, DEFAULT_CURATION } from '@faceshot/extractor/curation';
+import { curateDataset, curationFor, DEFAULT_CURATION } from '@faceshot/extractor/curation';
 import { createExtractStage } from '@faceshot/extractor/extract-stage';
 import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
 import { extractionOptions } from '@faceshot/extractor/face-extraction';
@@ -21,7 +23,9 @@ import { createLogger } from '@faceshot/shared/logger';
 import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { readJsonObject } from '@faceshot/shared/storage/object-store';
+import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
 import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createPairsStage } from '@faceshot/trainer/pairs/pairs-stage';
 import { createTrainStage } from '@faceshot/trainer/siamese/train-stage';
@@ -45,7 +49,11 @@ const { values } = parseArgs({
 });
 if (values.dir === undefined) throw new Error('--dir <folder of <identity>/<photo>> is required');
 const dir = path.resolve(values.dir);
-const datasetId = values['dataset-id'] ?? `bench_${path.basename(dir).replace(/[^a-z0-9]/gi, '_')}`;
+const config = loadConfig(process.env);
+const engineSuffix =
+  config.extract.engine === FACEAPI_ENGINE ? '' : `_${config.extract.engine.replace(/[^a-z0-9]/gi, '_')}`;
+const datasetId =
+  values['dataset-id'] ?? `bench_${path.basename(dir).replace(/[^a-z0-9]/gi, '_')}${engineSuffix}`;
 const storeDir = path.resolve(values.store ?? path.join(os.tmpdir(), `faceshot-bench-${path.basename(dir)}`));
 const store = new FsObjectStore(storeDir);
 const log = createLogger({ level: 'silent', format: 'json' });
@@ -67,8 +75,7 @@ const started = performance.now();
 const seconds = () => Number(((performance.now() - started) / 1000).toFixed(1));
 
 // 1. Extraction, once per photo (records already in the storage folder are kept).
-// EXTRACT_DETECTOR, EXTRACT_THREADS and CURATE_KEEP_PER_IDENTITY apply as they do to the services.
-const config = loadConfig(process.env);
+// EXTRACT_DETECTOR, EXTRACT_ENGINE, EXTRACT_THREADS and CURATE_KEEP_PER_IDENTITY apply as they do to the services.
 const photos: { identity: string; file: string }[] = [];
 for (const identity of fs.readdirSync(dir).sort()) {
   if (!fs.statSync(path.join(dir, identity)).isDirectory()) continue;
@@ -92,7 +99,7 @@ if (missing.length > 0) {
   const threads = config.extract.threads;
   process.stderr.write(`extracting ${missing.length} of ${photos.length} photos on ${threads} threads\n`);
   const pool = new ExtractionPool(threads, extractionOptions(config.extract, config.limits));
-  const extract = createExtractStage({ store, extract: (bytes) => pool.extract(bytes) });
+  const extract = createExtractStage({ store, extract: (bytes, engine) => pool.extract(bytes, engine) });
   let next = 0;
   let done = 0;
   const lane = async () => {
@@ -125,7 +132,16 @@ if (values['extract-only']) {
 // 2. Curation as a pipeline does it, then pairs (identity split + held-out photos) and training.
 const records = await readFaceRecords(store, datasetId);
 const keepPerIdentity = Number(values.keep ?? config.extract.keepPerIdentity);
-const curation = curateDataset(datasetId, records, new Map(), { ...DEFAULT_CURATION, keepPerIdentity });
+async function curationSettings() {
+  if (config.extract.engine === FACEAPI_ENGINE) return DEFAULT_CURATION;
+  const folder = await findOnnxModel(config.extract.onnxModelsDir, config.extract.engine);
+  if (folder === undefined) throw new Error(`${config.extract.engine} is not in ONNX_MODELS_DIR`);
+  return curationFor(await embeddingSpaceOf(folder), folder.manifest.distance, folder.manifest.threshold);
+}
+const curation = curateDataset(datasetId, records, new Map(), {
+  ...(await curationSettings()),
+  keepPerIdentity,
+});
 await store.put(storageKeys.curation(datasetId), Buffer.from(JSON.stringify(curation)));
 const people = new Set(records.map((record) => record.identity)).size;
 const testShare =
@@ -202,6 +218,7 @@ process.stdout.write(
       date: new Date().toISOString(),
       dir,
       architecture: card.architecture,
+      engine: card.engine ?? FACEAPI_ENGINE,
       load: os.loadavg(),
       people,
       photos: photos.length,

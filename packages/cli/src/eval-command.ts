@@ -196,7 +196,15 @@ async function loadEmbedders(
     if (id === BASELINE_MODEL_ID)
       embedders.push(baselineEmbedder(config.predict.baselineThreshold, config.extract.detector));
     // TensorFlow.js (seconds to start) is loaded once, and only when a trained model needs it.
-    else embedders.push(await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id));
+    else {
+      const installedSpace = async (engine: string) => {
+        const folder = await findOnnxModel(config.extract.onnxModelsDir, engine);
+        return folder === undefined ? undefined : embeddingSpaceOf(folder);
+      };
+      embedders.push(
+        await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id, installedSpace),
+      );
+    }
   }
   return { embedders, cards };
 }
@@ -234,15 +242,26 @@ export async function runEvaluation(
     config,
   );
   const onnx = await onnxEmbedders(plan.onnxIds, config);
+  // A model trained on an ONNX model's faces is scored on that engine's faces, beside it.
+  const faceapiEmbedders = embedders.filter((embedder) => embedder.engine === FACEAPI_ENGINE);
+  const onnxRuns = new Map<string, Embedder[]>();
+  for (const embedder of [...onnx, ...embedders.filter((each) => each.engine !== FACEAPI_ENGINE)])
+    onnxRuns.set(embedder.engine, [...(onnxRuns.get(embedder.engine) ?? []), embedder]);
   const engineRuns: EngineRun[] = [
-    ...(embedders.length === 0
+    ...(faceapiEmbedders.length === 0
       ? []
-      : detectors.map((detector) => ({ label: detector, engine: FACEAPI_ENGINE, detector, embedders }))),
-    ...onnx.map((embedder) => ({
-      label: embedder.engine,
-      engine: embedder.engine,
+      : detectors.map((detector) => ({
+          label: detector,
+          engine: FACEAPI_ENGINE,
+          detector,
+          embedders: faceapiEmbedders,
+        }))),
+    ...[...onnxRuns].map(([engine, runEmbedders]) => ({
+      label: engine,
+      // Only faceapi and onnx-<name> engines reach here (embedders name their engine).
+      engine: engine as FaceEngineId,
       detector: config.extract.detector,
-      embedders: [embedder],
+      embedders: runEmbedders,
     })),
   ];
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DETECTOR, DETECTOR_NAMES, type DetectorName } from './vision/face-detector.js';
+import { FACEAPI_ENGINE, type FaceEngineId, isFaceEngineId } from './vision/face-engine-id.js';
 
 export const ROLES = ['api', 'downloader', 'extractor', 'pairs', 'trainer', 'predictor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -94,6 +95,11 @@ export interface DownloadConfig {
 export interface ExtractConfig {
   /** Worker threads running face detection in one extractor process (one per core by default). */
   threads: number;
+  /**
+   * What describes a dataset's faces when an extraction request names no engine (EXTRACT_ENGINE):
+   * face-api (after `detector`) or an installed ONNX model `onnx-<name>`.
+   */
+  engine: FaceEngineId;
   /** Finds the faces (face-api then gives landmarks and descriptors); also the baseline model's. */
   detector: DetectorName;
   minConfidence: number;
@@ -220,6 +226,13 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
   }
   return raw as T;
+}
+
+function faceEngine(env: Env, name: string): FaceEngineId {
+  const raw = text(env, name, FACEAPI_ENGINE);
+  if (!isFaceEngineId(raw))
+    throw new ConfigError(name, `must be ${FACEAPI_ENGINE} or onnx-<model folder name> (got "${raw}")`);
+  return raw;
 }
 
 function required(env: Env, name: string, why: string): string {
@@ -488,6 +501,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     extract: {
       threads: integer(env, 'EXTRACT_THREADS', Math.max(1, os.availableParallelism()), 1, 64),
+      engine: faceEngine(env, 'EXTRACT_ENGINE'),
       detector: oneOf(env, 'EXTRACT_DETECTOR', DETECTOR_NAMES, DEFAULT_DETECTOR),
       minConfidence: decimal(env, 'EXTRACT_MIN_CONFIDENCE', 0.5, 0.05, 0.99),
       faceSize: integer(env, 'FACE_SIZE', 160, 32, 1024),

@@ -2,10 +2,15 @@
 // (the medoid of the largest cluster of descriptors), reject faces of someone else and faces below
 // the quality floors, keep the N most typical. A person's override always wins.
 import type { Curation, CurationDecision, FaceRecord } from '@faceshot/shared/datasets/face-record';
-import { euclideanDistance } from '@faceshot/shared/gallery/embedding-distance';
+import { type DistanceKind, distanceOf } from '@faceshot/shared/gallery/embedding-distance';
+import { embeddingSpaceOfRecord, FACEAPI_EMBEDDING_SPACE } from '@faceshot/shared/vision/face-engine-id';
 
 export interface CurationParams {
   keepPerIdentity: number;
+  /** The descriptors compared: records of another embedding space are rejected ("re-extract"). */
+  embeddingSpace: string;
+  /** How descriptors are compared: face-api's are Euclidean; an ONNX model's manifest says. */
+  distance: DistanceKind;
   /** Farther than this from the consensus face: another person. face-api's usual same-person limit is 0.6. */
   wrongPersonDistance: number;
   /** Faces this close to each other count as one cluster when looking for the consensus. */
@@ -14,18 +19,43 @@ export interface CurationParams {
   minFacePixels: number;
 }
 
+/** face-api's descriptors: Euclidean, same person under 0.6 (its authors' limit). */
 export const DEFAULT_CURATION: Omit<CurationParams, 'keepPerIdentity'> = {
+  embeddingSpace: FACEAPI_EMBEDDING_SPACE,
+  distance: 'euclidean',
   wrongPersonDistance: 0.6,
   clusterDistance: 0.55,
   minScore: 0.5,
   minFacePixels: 32,
 };
 
-const distance = euclideanDistance;
+/**
+ * Curation of another engine's descriptors: its own distance, "another person" beyond its match
+ * threshold and clusters at the same share of it as face-api's (0.55 of 0.6).
+ */
+export function curationFor(
+  embeddingSpace: string,
+  distance: DistanceKind,
+  threshold: number,
+): Omit<CurationParams, 'keepPerIdentity'> {
+  const clusterShare = DEFAULT_CURATION.clusterDistance / DEFAULT_CURATION.wrongPersonDistance;
+  return {
+    ...DEFAULT_CURATION,
+    embeddingSpace,
+    distance,
+    wrongPersonDistance: threshold,
+    clusterDistance: Number((threshold * clusterShare).toFixed(4)),
+  };
+}
 
 /** The face most typical of the identity: the medoid of the largest cluster (undefined for < 3 faces). */
-export function consensusFace(faces: FaceRecord[], clusterDistance: number): FaceRecord | undefined {
+export function consensusFace(
+  faces: FaceRecord[],
+  clusterDistance: number,
+  kind: DistanceKind = 'euclidean',
+): FaceRecord | undefined {
   if (faces.length < 3) return undefined;
+  const distance = (a: readonly number[], b: readonly number[]) => distanceOf(kind, a, b);
   const distances = faces.map((a) => faces.map((b) => distance(a.descriptor ?? [], b.descriptor ?? [])));
   const neighbours = distances.map((row) =>
     row.map((d, index) => (d < clusterDistance ? index : -1)).filter((index) => index >= 0),
@@ -65,6 +95,12 @@ export function curateIdentity(
         status: 'rejected',
         reason: record.reason ?? `no usable face (${record.outcome})`,
       };
+    } else if (embeddingSpaceOfRecord(record) !== params.embeddingSpace) {
+      decisions[record.faceId] = {
+        identity,
+        status: 'rejected',
+        reason: `described by ${embeddingSpaceOfRecord(record)}, not ${params.embeddingSpace} (extract it again)`,
+      };
     } else if ((record.score ?? 0) < params.minScore) {
       decisions[record.faceId] = {
         identity,
@@ -81,11 +117,13 @@ export function curateIdentity(
       candidates.push(record);
     }
   }
-  const consensus = consensusFace(candidates, params.clusterDistance);
+  const consensus = consensusFace(candidates, params.clusterDistance, params.distance);
   const ranked = candidates
     .map((record) => ({
       record,
-      distance: consensus ? distance(record.descriptor ?? [], consensus.descriptor ?? []) : 0,
+      distance: consensus
+        ? distanceOf(params.distance, record.descriptor ?? [], consensus.descriptor ?? [])
+        : 0,
     }))
     .sort((a, b) => a.distance - b.distance || (b.record.blur ?? 0) - (a.record.blur ?? 0));
   let kept = 0;

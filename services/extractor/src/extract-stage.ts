@@ -5,11 +5,13 @@ import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import type { ExtractionResult } from './face-extraction.js';
 
 export interface ExtractStageDependencies {
   store: ObjectStore;
-  extract(bytes: Buffer): Promise<ExtractionResult>;
+  /** The photo's face described by `engine` (absent: the extractor's EXTRACT_ENGINE). */
+  extract(bytes: Buffer, engine: FaceEngineId | undefined): Promise<ExtractionResult>;
 }
 
 export function createExtractStage(deps: ExtractStageDependencies) {
@@ -23,7 +25,8 @@ export function createExtractStage(deps: ExtractStageDependencies) {
         throw new PermanentJobError(`raw photo ${rawKey} does not exist (deleted?)`);
       throw error;
     }
-    const result = await deps.extract(bytes);
+    // The payload's pattern admits only faceapi and onnx-<name>.
+    const result = await deps.extract(bytes, payload.engine as FaceEngineId | undefined);
     const record: FaceRecord = {
       faceId: sha256,
       identity,

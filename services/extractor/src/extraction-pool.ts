@@ -70,9 +70,9 @@ export class ExtractionPool {
     this.idle.push(worker);
   }
 
-  /** The photo's primary face, aligned and cropped, as the extract stage stores it. */
-  extract(bytes: Buffer, detector?: DetectorName): Promise<ExtractionResult> {
-    return this.run(bytes, 'extract', detector) as Promise<ExtractionResult>;
+  /** The photo's primary face, aligned and cropped, as the extract stage stores it (the pool's engine unless one is named). */
+  extract(bytes: Buffer, engine?: FaceEngineId): Promise<ExtractionResult> {
+    return this.run(bytes, 'extract', undefined, engine) as Promise<ExtractionResult>;
   }
 
   /**

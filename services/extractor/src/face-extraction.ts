@@ -10,7 +10,12 @@ import {
   type RgbImage,
 } from '@faceshot/shared/vision/detect-faces';
 import type { FaceEngine } from '@faceshot/shared/vision/face-engine';
-import { FACEAPI_ENGINE, type FaceEngineId, type OnnxEngineId } from '@faceshot/shared/vision/face-engine-id';
+import {
+  FACEAPI_EMBEDDING_SPACE,
+  FACEAPI_ENGINE,
+  type FaceEngineId,
+  type OnnxEngineId,
+} from '@faceshot/shared/vision/face-engine-id';
 import { OnnxFaceModel } from '@faceshot/shared/vision/onnx/onnx-face-model';
 import sharp from 'sharp';
 import { alignAndCrop, laplacianVariance } from './align-face.js';
@@ -33,9 +38,8 @@ export interface ExtractionOptions {
 /** Extraction options from the validated configuration (tests and benchmarks use the defaults). */
 export function extractionOptions(extract: Config['extract'], limits: Config['limits']): ExtractionOptions {
   return {
-    // Extraction (records, curation, training) describes faces with face-api; ONNX models serve
-    // enrolment, identification, verification and evaluation (their own engine per request).
-    engine: FACEAPI_ENGINE,
+    // A dataset's extraction request may name another engine (the extract payload's `engine`).
+    engine: extract.engine,
     onnxModelsDir: extract.onnxModelsDir,
     detector: extract.detector,
     minConfidence: extract.minConfidence,
@@ -64,6 +68,8 @@ export interface FaceData {
   padded: boolean;
   /** The engine that gave landmarks and descriptor: `faceapi`, or `onnx-<name>`. */
   engine: FaceEngineId;
+  /** What the descriptor is: `faceapi-128`, or `onnx-<name>@<digest of its recognition net>`. */
+  embeddingSpace: string;
   /** The configured detector (EXTRACT_DETECTOR), which the model card and the predictor follow; an ONNX model's id. */
   detector: DetectorName | OnnxEngineId;
   /** The detector that found this box: the configured one, the Tiny detector's last retry, or the ONNX model. */
@@ -243,6 +249,7 @@ export async function extractFace(
       blur: laplacianVariance(crop.grayPixels, options.graySize, options.graySize),
       padded,
       engine: engine instanceof OnnxFaceModel ? engine.id : FACEAPI_ENGINE,
+      embeddingSpace: engine instanceof OnnxFaceModel ? engine.embeddingSpace : FACEAPI_EMBEDDING_SPACE,
       detector: engine instanceof OnnxFaceModel ? engine.id : options.detector,
       foundBy,
     },

@@ -1,5 +1,8 @@
+import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageFactory } from '@faceshot/shared/runtime';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
 import { createCurateStage } from './curate-stage.js';
+import { curationFor } from './curation.js';
 import { createExtractStage } from './extract-stage.js';
 import { ExtractionPool } from './extraction-pool.js';
 import { extractionOptions } from './face-extraction.js';
@@ -13,12 +16,35 @@ export const extractorStages: StageFactory = (runtime) => {
   const { config } = runtime;
   const pool = new ExtractionPool(config.extract.threads, extractionOptions(config.extract, config.limits));
   runtime.closers.push(() => pool.close());
+  const onnxModelsDir = config.extract.onnxModelsDir;
+  async function onnxCuration(engine: string) {
+    const folder = await findOnnxModel(onnxModelsDir, engine).catch((error: Error) => {
+      throw new PermanentJobError(error.message);
+    });
+    if (folder === undefined)
+      throw new PermanentJobError(
+        `cannot curate faces described by ${engine}: no such ONNX model here (ONNX_MODELS_DIR ${onnxModelsDir ?? 'is not set'})`,
+      );
+    const { distance, threshold } = folder.manifest;
+    return curationFor(await embeddingSpaceOf(folder), distance, threshold);
+  }
   return [
     {
       queue: 'extract',
-      processor: createExtractStage({ store: runtime.store, extract: (bytes) => pool.extract(bytes) }),
+      processor: createExtractStage({
+        store: runtime.store,
+        extract: (bytes, engine) => pool.extract(bytes, engine),
+      }),
       concurrency: config.extract.threads,
     },
-    { queue: 'curate', processor: createCurateStage({ store: runtime.store, datasets: runtime.datasets }) },
+    {
+      queue: 'curate',
+      processor: createCurateStage({
+        store: runtime.store,
+        datasets: runtime.datasets,
+        defaultEngine: config.extract.engine,
+        onnxCuration,
+      }),
+    },
   ];
 };

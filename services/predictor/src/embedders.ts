@@ -1,8 +1,9 @@
 // A model as the predictor uses it: faces in, embeddings out, plus the distance threshold that
 // separates "same person" from "someone else". Three kinds:
 //  - faceapi-baseline: face-api's own 128-d descriptor (works before any training);
-//  - transfer: the trained dense head over that descriptor;
-//  - seed: the seed's CNN over the 80×80 grey crop;
+//  - transfer: the trained dense head over the descriptor of the engine its dataset was extracted
+//    with (face-api's, or an installed ONNX model's);
+//  - seed: the seed's CNN over the 80×80 grey crop (found and aligned by that engine);
 //  - onnx: an operator-installed ONNX model (`onnx-<name>`), whose engine's embedding is the descriptor.
 import { type ServingCard, ServingCardSchema } from '@faceshot/shared/datasets/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
@@ -12,7 +13,13 @@ import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
-import { engineOf, FACEAPI_ENGINE, type FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
+import {
+  engineOf,
+  FACEAPI_EMBEDDING_SPACE,
+  FACEAPI_ENGINE,
+  type FaceEngineId,
+  isOnnxEngine,
+} from '@faceshot/shared/vision/face-engine-id';
 import type { OnnxModelFolder } from '@faceshot/shared/vision/onnx/onnx-manifest';
 import type * as TF from '@tensorflow/tfjs';
 
@@ -20,7 +27,7 @@ type Tf = typeof TF;
 
 /** What an embedder needs of one face. */
 export interface FaceInput {
-  /** face-api's 128-d descriptor. */
+  /** The engine's descriptor (face-api's 128 values, or an ONNX model's embedding). */
   descriptor: readonly number[];
   /** The aligned grey crop, side × side bytes (only the seed network reads it). */
   grayPixels?: Uint8Array;
@@ -64,7 +71,7 @@ export function baselineEmbedder(threshold: number, detector: DetectorName): Emb
     detector,
     engine: FACEAPI_ENGINE,
     distance: 'euclidean',
-    embeddingSpace: `${FACEAPI_ENGINE}-128`,
+    embeddingSpace: FACEAPI_EMBEDDING_SPACE,
     dimensions: 128,
     needsGrayPixels: false,
     embed: (faces) => faces.map((face) => Float32Array.from(face.descriptor)),
@@ -161,14 +168,42 @@ function inputTensor(
   return tf.tensor4d(values, [faces.length, height, width, 1]);
 }
 
-/** Loads a trained model's network and card from storage. */
-export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: string): Promise<Embedder> {
-  const card = await readServingCard(store, modelId);
-  const detector = cardDetector(modelId, card);
-  if (engineOf(card) !== FACEAPI_ENGINE)
+/**
+ * The engine a trained model reads query photos with: face-api (with its card's detector), or the
+ * installed ONNX model its dataset was extracted with, provided its recognition net is still the one
+ * the training faces were described by (`installedSpace` gives the installed net's embedding space).
+ */
+async function servingEngine(
+  modelId: string,
+  card: ServingCard,
+  installedSpace: (engine: FaceEngineId) => Promise<string | undefined>,
+): Promise<{ engine: FaceEngineId; detector: DetectorName }> {
+  const engine = engineOf(card);
+  if (engine === FACEAPI_ENGINE) return { engine: FACEAPI_ENGINE, detector: cardDetector(modelId, card) };
+  if (!isOnnxEngine(engine))
+    throw new PermanentJobError(`model "${modelId}" names an unknown face engine "${engine}"`);
+  const installed = await installedSpace(engine);
+  if (installed === undefined)
     throw new PermanentJobError(
-      `model "${modelId}" was trained on ${engineOf(card)} descriptors; this build serves trained models on ${FACEAPI_ENGINE} only`,
+      `model "${modelId}" reads faces with ${engine}, which is not installed here (ONNX_MODELS_DIR)`,
     );
+  if (card.embeddingSpace !== undefined && card.embeddingSpace !== installed)
+    throw new PermanentJobError(
+      `model "${modelId}" was trained on ${card.embeddingSpace} embeddings; the installed ${engine} makes ${installed} (its recognition net was replaced: train the model again)`,
+    );
+  // Unused: an ONNX engine finds faces with its own detector.
+  return { engine, detector: 'blazeface' };
+}
+
+/** Loads a trained model's network and card from storage. */
+export async function loadTrainedEmbedder(
+  tf: Tf,
+  store: ObjectStore,
+  modelId: string,
+  installedSpace: (engine: FaceEngineId) => Promise<string | undefined>,
+): Promise<Embedder> {
+  const card = await readServingCard(store, modelId);
+  const { engine, detector } = await servingEngine(modelId, card, installedSpace);
   const modelJson = await readJsonObject<{
     modelTopology: object;
     weightsManifest: { weights: TF.io.WeightsManifestEntry[] }[];
@@ -190,7 +225,7 @@ export async function loadTrainedEmbedder(tf: Tf, store: ObjectStore, modelId: s
     architecture,
     threshold: card.threshold,
     detector,
-    engine: FACEAPI_ENGINE,
+    engine,
     distance: 'euclidean',
     embeddingSpace: modelId,
     dimensions: outputShape[outputShape.length - 1] ?? 0,

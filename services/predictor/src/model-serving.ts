@@ -58,7 +58,9 @@ export class ModelServing {
         throw new PermanentJobError(`no model "${modelId}"`);
       loading = this.deps
         .loadTensorflow()
-        .then(({ tf }) => loadTrainedEmbedder(tf, this.deps.store, modelId));
+        .then(({ tf }) =>
+          loadTrainedEmbedder(tf, this.deps.store, modelId, (engine) => this.installedSpace(engine)),
+        );
     }
     this.embedders.set(modelId, loading);
     // A failed load is not cached: the next job tries again (the model may still be training).
@@ -74,6 +76,14 @@ export class ModelServing {
     if (folder === undefined)
       throw new PermanentJobError(`no model "${modelId}" (no such folder in ONNX_MODELS_DIR)`);
     return onnxEmbedder(folder, await embeddingSpaceOf(folder));
+  }
+
+  /** The embedding space of an installed ONNX model's current net (undefined: not installed). */
+  private async installedSpace(engine: string): Promise<string | undefined> {
+    const folder = await findOnnxModel(this.deps.onnxModelsDir, engine).catch((error: Error) => {
+      throw new PermanentJobError(error.message);
+    });
+    return folder === undefined ? undefined : embeddingSpaceOf(folder);
   }
 
   /** The model's gallery as of now (re-read when it changed since the last call). */

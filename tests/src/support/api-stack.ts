@@ -16,6 +16,7 @@ import {
   startWorkerRole,
 } from '@faceshot/shared/runtime';
 import { pino } from 'pino';
+import type { JsonResponse } from './http.js';
 import { type TestRedis, useTestRedis } from './test-redis.js';
 
 export interface ApiStack {
@@ -67,14 +68,15 @@ export async function startApiStack(
   };
 }
 
-export async function postJson(
-  url: string,
-  body: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function postJson(url: string, body: unknown): Promise<JsonResponse> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }

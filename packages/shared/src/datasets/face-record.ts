@@ -27,6 +27,12 @@ export interface FaceRecord {
    * recorded), or `onnx-<name>`. Training and dataset enrolment refuse descriptors of another engine.
    */
   engine?: string;
+  /**
+   * What the descriptor is: `faceapi-128`, or `onnx-<name>@<digest of its recognition net>` (absent
+   * on records from before it was recorded). Training follows it onto the model card, so a model
+   * is never served with another net's embeddings.
+   */
+  embeddingSpace?: string;
   extractedAt: string;
 }
 
@@ -36,7 +42,7 @@ export interface CurationDecision {
   identity: string;
   status: CurationStatus;
   reason?: string;
-  /** Euclidean distance of the descriptor to the identity's consensus face. */
+  /** Distance of the descriptor to the identity's consensus face, in the engine's metric. */
   distance?: number;
   /** True when a person's override decided this face. */
   overridden?: boolean;
@@ -48,6 +54,9 @@ export interface Curation {
   curatedAt: string;
   params: {
     keepPerIdentity: number;
+    /** The descriptors compared (absent on curations from before engines: faceapi-128). */
+    embeddingSpace?: string;
+    distance?: 'cosine' | 'euclidean';
     wrongPersonDistance: number;
     clusterDistance: number;
     minScore: number;

@@ -108,10 +108,15 @@ export const ModelCardSchema = Type.Object(
      */
     detector: Type.Optional(Type.String()),
     /**
-     * What made the descriptors the model was trained on and reads: `faceapi` (absent on older
-     * cards). The predictor refuses a card naming another engine rather than mix embeddings.
+     * What made the descriptors and crops the model was trained on and reads: `faceapi` (absent on
+     * older cards) or an installed ONNX model `onnx-<name>` (then `detector` names it too).
      */
     engine: Type.Optional(Type.String()),
+    /**
+     * The training faces' embedding space: `faceapi-128` or `onnx-<name>@<digest of its recognition
+     * net>`. The predictor refuses to serve the model when the installed net is another one.
+     */
+    embeddingSpace: Type.Optional(Type.String()),
     createdAt: Type.String(),
     backend: Type.String(),
     hyperparameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
@@ -188,6 +193,7 @@ export const ServingCardSchema = Type.Object(
     threshold: ModelCardSchema.properties.threshold,
     detector: ModelCardSchema.properties.detector,
     engine: ModelCardSchema.properties.engine,
+    embeddingSpace: ModelCardSchema.properties.embeddingSpace,
     heldOut: Type.Optional(ModelCardSchema.properties.heldOut),
     split: Type.Optional(ModelCardSchema.properties.split),
   },

@@ -2,6 +2,7 @@
 // keys, never image bytes; results carry summaries, never bulk data (DESIGN.md, "Data flow").
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { IdSchema } from '../ids.js';
+import { FACE_ENGINE_PATTERN } from '../vision/face-engine-id.js';
 
 export const QUEUE_NAMES = ['download', 'extract', 'curate', 'pairs', 'train', 'predict', 'enrol'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -43,8 +44,20 @@ const DownloadResult = Type.Object({
   ),
 });
 
+/** What describes the faces: face-api (the extractor's EXTRACT_DETECTOR finds them) or `onnx-<name>`. */
+const Engine = Type.String({
+  pattern: FACE_ENGINE_PATTERN,
+  description: "faceapi or onnx-<name>; absent: the extractor's EXTRACT_ENGINE",
+});
+
 const ExtractPayload = Type.Object(
-  { datasetId: IdSchema, identity: Identity, rawKey: StorageKey, sha256: Sha256 },
+  {
+    datasetId: IdSchema,
+    identity: Identity,
+    rawKey: StorageKey,
+    sha256: Sha256,
+    engine: Type.Optional(Engine),
+  },
   { additionalProperties: false },
 );
 const ExtractResult = Type.Object({
@@ -61,6 +74,11 @@ const CuratePayload = Type.Object(
     keepPerIdentity: Type.Integer({ minimum: 1, maximum: 10_000 }),
     /** Pipelines: first extract every photo of the dataset that has no face record yet (child jobs). */
     extractFirst: Type.Optional(Type.Boolean()),
+    /**
+     * The engine whose descriptors curation compares (and extractFirst extracts with: photos described
+     * by another engine are extracted again). Absent: the engine most records were described by.
+     */
+    engine: Type.Optional(Engine),
   },
   { additionalProperties: false },
 );

@@ -8,9 +8,11 @@ import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';
+import { FaceEngineSchema, faceEngineOr409 } from '../face-engine-lookup.js';
 import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
 
@@ -55,8 +57,13 @@ const FaceParams = Type.Object({
   id: Params.properties.id,
   faceId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
 });
+const KeepPerIdentity = Type.Integer({ minimum: 1, maximum: 10_000 });
 const KeepBody = Type.Object(
-  { keepPerIdentity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) },
+  { keepPerIdentity: Type.Optional(KeepPerIdentity) },
+  { additionalProperties: false },
+);
+const ExtractBody = Type.Object(
+  { keepPerIdentity: Type.Optional(KeepPerIdentity), engine: Type.Optional(FaceEngineSchema) },
   { additionalProperties: false },
 );
 
@@ -116,9 +123,13 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
         summary:
           'Extract the face of every raw photo, then curate (one extract job per photo, then one curate job)',
         params: Params,
-        body: KeepBody,
+        body: ExtractBody,
         response: {
-          202: Type.Object({ curateJobId: Type.String(), extractJobIds: Type.Array(Type.String()) }),
+          202: Type.Object({
+            curateJobId: Type.String(),
+            extractJobIds: Type.Array(Type.String()),
+            engine: Type.String({ description: 'The engine describing the faces' }),
+          }),
           404: ProblemSchema,
           409: ProblemSchema,
         },
@@ -128,12 +139,18 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
       const dataset = await datasetOr404(request.params.id);
       const images = await deps.datasets.images(dataset.id);
       if (images.length === 0) throw new HttpProblem(409, `dataset "${dataset.id}" has no photos yet`);
+      // The pattern admits only faceapi and onnx-<name>.
+      const engine = await faceEngineOr409(
+        deps.extract.onnxModelsDir,
+        (request.body.engine as FaceEngineId | undefined) ?? deps.extract.engine,
+      );
       const { parentId, childIds } = await deps.queues.enqueueFlow(
         {
           queue: 'curate',
           payload: {
             datasetId: dataset.id,
             keepPerIdentity: request.body.keepPerIdentity ?? deps.extract.keepPerIdentity,
+            engine,
           },
         },
         {
@@ -143,10 +160,11 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
             identity: image.identity,
             rawKey: image.key,
             sha256: image.sha256,
+            engine,
           })),
         },
       );
-      return reply.code(202).send({ curateJobId: parentId, extractJobIds: childIds });
+      return reply.code(202).send({ curateJobId: parentId, extractJobIds: childIds, engine });
     },
   );
 

@@ -8,8 +8,10 @@ import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
 import { IdSchema } from '@faceshot/shared/ids';
 import type { PayloadOf, QueueName } from '@faceshot/shared/queues/definitions';
 import type { FlowNode, JobQueues } from '@faceshot/shared/queues/job-queues';
+import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { FaceEngineSchema, faceEngineOr409 } from '../face-engine-lookup.js';
 import { identityOr400 } from '../identity-name.js';
 import { removeUnlessRunning } from '../job-removal.js';
 import { PipelineStatusSchema, pipelineStatus } from '../pipeline-status.js';
@@ -68,6 +70,13 @@ const PipelineRequest = Type.Object(
             ),
           ),
           keepPerIdentity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          engine: Type.Optional(
+            Type.String({
+              ...FaceEngineSchema,
+              description:
+                "What describes the faces: `faceapi` or an installed ONNX model `onnx-<name>`. Default: the engine that described most of the dataset's faces, else EXTRACT_ENGINE. Photos described by another engine are extracted again",
+            }),
+          ),
           architecture: Type.Optional(Type.Union([Type.Literal('transfer'), Type.Literal('seed')])),
           hyperparameters: Type.Optional(HyperparametersSchema),
           pairsPerClass: Type.Optional(Type.Integer({ minimum: 10, maximum: 1_000_000 })),
@@ -123,6 +132,11 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRouteDependencies
       if (downloads.length === 0 && (await deps.datasets.images(datasetId)).length === 0) {
         throw new HttpProblem(409, `dataset "${datasetId}" has no photos and the pipeline downloads none`);
       }
+      // The pattern admits only faceapi and onnx-<name>.
+      const engine =
+        options.engine === undefined
+          ? undefined
+          : await faceEngineOr409(deps.extract.onnxModelsDir, options.engine as FaceEngineId);
       const { modelId, pairsId } = deps.models.newIds();
       const seed = options.seed ?? 1;
       const architecture = options.architecture ?? 'transfer';
@@ -133,6 +147,7 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRouteDependencies
           datasetId,
           keepPerIdentity: options.keepPerIdentity ?? deps.extract.keepPerIdentity,
           extractFirst: true,
+          ...(engine === undefined ? {} : { engine }),
         },
         // A failed download (a dead link) leaves the rest of the pipeline running.
         children: downloads.map((payload) => ({ queue: 'download', payload, failsParent: false })),

@@ -11,7 +11,6 @@ import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { parseWithSchema } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
-import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type * as TF from '@tensorflow/tfjs';
@@ -21,7 +20,7 @@ import { beatsBaselineOverall } from './recognition-protocols.js';
 import { trainSeed } from './seed-training.js';
 import { embedAll } from './train-faces.js';
 import type { Hyperparameters } from './train-siamese.js';
-import { trainingDetector } from './training-detector.js';
+import { trainingFacesSource } from './training-faces-source.js';
 import { readDatasetFaces, type TransferHyperparameters, trainTransfer } from './transfer-training.js';
 
 type Tf = typeof TF;
@@ -128,6 +127,14 @@ export function createTrainStage(deps: TrainStageDependencies) {
     }
     const { tf, backend } = await deps.loadTensorflow();
     const faces = await readDatasetFaces(deps.store, meta);
+    // Before training: faces of two nets are refused now, not after an hour of training.
+    const faceKeys = [...new Set(meta.pairs.flatMap((pair) => pair.slice(0, 2) as string[]))];
+    const source = await trainingFacesSource(deps.store, faceKeys);
+    if (Object.keys(source.counts).length > 1)
+      context.log.warn(
+        { facesByDetector: source.counts, detector: source.detector },
+        'training faces were found by several detectors',
+      );
     const checkpointKey = storageKeys.modelFile(modelId, 'checkpoint.json');
     const onEpoch = async (report: EpochReport) => {
       await context.progress({ ...report, epochs: hyper.epochs, architecture });
@@ -212,15 +219,12 @@ export function createTrainStage(deps: TrainStageDependencies) {
     await deps.store.put(storageKeys.modelFile(modelId, 'model.json'), modelJson, {
       contentType: 'application/json',
     });
-    const faceKeys = [...new Set(meta.pairs.flatMap((pair) => pair.slice(0, 2) as string[]))];
-    const { detector, counts: facesByDetector } = await trainingDetector(deps.store, faceKeys);
-    if (Object.keys(facesByDetector).length > 1)
-      context.log.warn({ facesByDetector, detector }, 'training faces were found by several detectors');
     const card: ModelCard = {
       modelId,
       architecture,
-      detector,
-      engine: FACEAPI_ENGINE,
+      detector: source.detector,
+      engine: source.engine,
+      embeddingSpace: source.embeddingSpace,
       createdAt: new Date().toISOString(),
       backend,
       hyperparameters: { ...hyper },

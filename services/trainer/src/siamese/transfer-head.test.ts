@@ -7,14 +7,14 @@ import { euclidean } from '@faceshot/shared/evaluation/verification-metrics';
 import { seededRandom } from '@faceshot/shared/seeded-random';
 import type * as TF from '@tensorflow/tfjs';
 import { batchHardTripletLoss, epochBatches, trainOnFaces } from './train-faces.js';
-import { DESCRIPTOR_SIZE, distanceFromIdentity, transferHead } from './transfer-head.js';
+import { distanceFromIdentity, FACEAPI_DESCRIPTOR_SIZE, transferHead } from './transfer-head.js';
 
 const tf = createRequire(import.meta.url)('@tensorflow/tfjs') as typeof TF;
 
 function descriptors(count: number, seed: number): number[][] {
   const random = seededRandom(seed);
   return Array.from({ length: count }, () =>
-    Array.from({ length: DESCRIPTOR_SIZE }, () => (random() - 0.5) * 0.3),
+    Array.from({ length: FACEAPI_DESCRIPTOR_SIZE }, () => (random() - 0.5) * 0.3),
   );
 }
 
@@ -58,7 +58,7 @@ function separableFaces(): Map<string, number[][]> {
   // learnt on 40 people should tell the 10 validation people apart better than the raw descriptor.
   const faces = new Map<string, number[][]>();
   for (let person = 0; person < 50; person++) {
-    const centre = Array.from({ length: DESCRIPTOR_SIZE }, (_, index) =>
+    const centre = Array.from({ length: FACEAPI_DESCRIPTOR_SIZE }, (_, index) =>
       index < 8 ? (random() - 0.5) * 0.6 : 0,
     );
     faces.set(

@@ -23,7 +23,7 @@ import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { heldOutPhotosProtocol, unseenPeopleProtocol } from './recognition-protocols.js';
 import { embedAll, type FaceTrainingOptions, ownPeopleFigures, trainOnFaces } from './train-faces.js';
-import { DESCRIPTOR_SIZE, transferHead } from './transfer-head.js';
+import { transferHead } from './transfer-head.js';
 
 type Tf = typeof TF;
 
@@ -37,6 +37,8 @@ export interface DatasetFaces {
   heldOut: Map<string, { faceId: string; descriptor: number[] }[]>;
   /** Held-out photos without a usable face, per person. */
   missed: Map<string, number>;
+  /** Values in every descriptor (one engine described them all). */
+  descriptorSize: number;
 }
 
 /** Kept faces of the dataset with their descriptors, split into training and held-out photos. */
@@ -44,15 +46,26 @@ export async function readDatasetFaces(store: ObjectStore, meta: PairsMeta): Pro
   const curation = await readJsonObject<Curation>(store, storageKeys.curation(meta.datasetId));
   if (curation === undefined) throw new PermanentJobError(`dataset "${meta.datasetId}" has no curation`);
   const held = new Set(Object.values(meta.heldOut ?? {}).flatMap((entry) => entry.faces));
-  const faces: DatasetFaces = { training: new Map(), heldOut: new Map(), missed: new Map() };
+  const faces: DatasetFaces = {
+    training: new Map(),
+    heldOut: new Map(),
+    missed: new Map(),
+    descriptorSize: 0,
+  };
   for (const [faceId, decision] of Object.entries(curation.faces).sort(([a], [b]) => a.localeCompare(b))) {
     if (decision.status !== 'kept') continue;
     const record = await readJsonObject<FaceRecord>(
       store,
       storageKeys.faceRecord(meta.datasetId, decision.identity, faceId),
     );
-    if (record?.descriptor?.length !== DESCRIPTOR_SIZE)
+    const size = record?.descriptor?.length ?? 0;
+    if (record?.descriptor === undefined || size === 0)
       throw new PermanentJobError(`face ${decision.identity}/${faceId} has no descriptor record`);
+    if (faces.descriptorSize === 0) faces.descriptorSize = size;
+    if (size !== faces.descriptorSize)
+      throw new PermanentJobError(
+        `face ${decision.identity}/${faceId} has ${size} descriptor values, others ${faces.descriptorSize}: the dataset mixes engines (extract it again)`,
+      );
     const target = held.has(faceId) ? faces.heldOut : faces.training;
     target.set(decision.identity, [
       ...(target.get(decision.identity) ?? []),
@@ -209,7 +222,7 @@ export async function trainTransfer(
     people.reduce((sum, identity) => sum + (faces.missed.get(identity) ?? 0), 0);
 
   if (!useFolds) {
-    const model = transferHead(tf);
+    const model = transferHead(tf, faces.descriptorSize);
     const training = await trainOnFaces(
       tf,
       model,
@@ -277,7 +290,7 @@ export async function trainTransfer(
   for (const [index, testPeople] of folds.entries()) {
     const rest = everyone.filter((identity) => !testPeople.includes(identity));
     const inner = splitValidation(rest, hyper.seed + index);
-    const model = transferHead(tf);
+    const model = transferHead(tf, faces.descriptorSize);
     const training = await trainOnFaces(
       tf,
       model,
@@ -306,7 +319,7 @@ export async function trainTransfer(
   // The shipped model learns everyone. Early stopping watches validation photos of those people (a
   // quarter of each person's training photos, never protocol b's held-out photos): recognising new
   // photos of one's own people is what this model is for.
-  const model = transferHead(tf);
+  const model = transferHead(tf, faces.descriptorSize);
   const validationPhotos = splitValidationPhotos(faces, everyone, hyper.seed);
   const refit = await trainOnFaces(
     tf,

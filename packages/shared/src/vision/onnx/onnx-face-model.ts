@@ -13,6 +13,7 @@ import {
   OnnxModelError,
   type OnnxModelFolder,
 } from './onnx-manifest.js';
+import { embeddingSpaceOf } from './onnx-model-catalogue.js';
 import { type RgbPixels, regionMap, sampleToNchw } from './onnx-tensors.js';
 import { fitSimilarity, fivePointsFrom68, inverseAffine } from './similarity-warp.js';
 
@@ -78,6 +79,8 @@ function clipped(box: FoundFace['box'], photo: RgbPixels): FoundFace['box'] {
 export class OnnxFaceModel {
   private constructor(
     readonly folder: OnnxModelFolder,
+    /** `onnx-<name>@<digest of the recognition net>`: what its embeddings are (records and cards name it). */
+    readonly embeddingSpace: string,
     private readonly sessions: Sessions,
   ) {}
 
@@ -112,7 +115,7 @@ export class OnnxFaceModel {
       [recognition.input.name],
       [recognition.output.name],
     );
-    return new OnnxFaceModel(folder, sessions);
+    return new OnnxFaceModel(folder, await embeddingSpaceOf(folder), sessions);
   }
 
   /** Face boxes (square, photo pixels), best first. */
