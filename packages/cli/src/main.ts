@@ -31,6 +31,12 @@ const USAGE = `usage:
       person's photos (the same gallery for every model): a model card's held-out photos when the
       folder is its dataset, else --held-out photos per person (default 5); misses count as errors.
 
+  faceshot onnx-models push <folder>
+      Checks an ONNX model folder (manifest, files, each net opens with the tensors it names) and
+      copies it into the object store (STORAGE/STORAGE_DIR/S3_*) as onnx-models/<folder name>/;
+      API, extractor and predictor processes with ONNX_MODELS_FROM_STORE=true mirror it and list it
+      as onnx-<folder name>. Runs without the API.
+
 environment:
   FACESHOT_API_URL   the API's base URL (default http://127.0.0.1:3000)
   FACESHOT_API_KEY   the API key, sent as "Authorization: Bearer <key>". Without it and without
@@ -91,6 +97,10 @@ async function main(argv: string[]): Promise<number> {
     // Loaded on demand: its face-detection and TensorFlow.js modules take a second to import.
     const { evalCommand } = await import('./eval-command.js');
     return evalCommand(args, loadConfig(process.env), process.stdout, process.stderr);
+  }
+  if (command === 'onnx-models' && dir === 'push' && positionals.length === 3) {
+    const { onnxPushCommand } = await import('./onnx-push-command.js');
+    return onnxPushCommand(positionals[2] ?? '', loadConfig(process.env), process.stdout, process.stderr);
   }
   if (command !== 'import' || dir === undefined) {
     process.stderr.write(`faceshot: unknown command "${positionals.join(' ')}"\n${USAGE}`);

@@ -116,6 +116,13 @@ export interface ExtractConfig {
    * manifest.json and its .onnx files is the built-in model `onnx-<folder>`. Unset: no ONNX models.
    */
   onnxModelsDir: string | undefined;
+  /**
+   * ONNX_MODELS_FROM_STORE: mirror the models pushed to the object store (`onnx-models/<name>/`)
+   * into onnxModelsDir (default <DATA_DIR>/onnx-models, created) at start and every
+   * onnxModelsSyncIntervalMs, so workers on other hosts need no shared folder.
+   */
+  onnxModelsFromStore: boolean;
+  onnxModelsSyncIntervalMs: number;
 }
 
 export interface Config {
@@ -454,6 +461,8 @@ const MiB = 1024 * 1024;
 /** Reads and validates every setting. Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const dataDir = path.resolve(cwd, text(env, 'DATA_DIR', 'data'));
+  // The mirror writes the folder, so it need not exist yet.
+  const onnxModelsFromStore = flag(env, 'ONNX_MODELS_FROM_STORE', false);
   const storageKind = oneOf(env, 'STORAGE', ['fs', 's3'], 'fs');
   const storage: StorageConfig =
     storageKind === 's3'
@@ -508,7 +517,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       graySize: integer(env, 'GRAY_SIZE', 80, 16, 512),
       margin: decimal(env, 'FACE_MARGIN', 0.3, 0, 2),
       keepPerIdentity: integer(env, 'CURATE_KEEP_PER_IDENTITY', 20, 1, 10_000),
-      onnxModelsDir: optionalDirectory(env, 'ONNX_MODELS_DIR', cwd),
+      onnxModelsDir: onnxModelsFromStore
+        ? path.resolve(cwd, text(env, 'ONNX_MODELS_DIR', path.join(dataDir, 'onnx-models')))
+        : optionalDirectory(env, 'ONNX_MODELS_DIR', cwd),
+      onnxModelsFromStore,
+      onnxModelsSyncIntervalMs: integer(env, 'ONNX_MODELS_SYNC_INTERVAL_MS', 60_000, 1_000, 86_400_000),
     },
     predict: {
       threads: integer(env, 'PREDICT_THREADS', Math.max(1, os.availableParallelism()), 1, 64),

@@ -12,6 +12,7 @@ import { closeWorkerGracefully, type StageProcessor, startStageWorker } from './
 import { createRedis, waitForRedis } from './redis.js';
 import { createObjectStore } from './storage/create-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
+import { mirrorOnnxModels } from './vision/onnx/onnx-model-store.js';
 
 export interface Runtime {
   config: Config;
@@ -42,15 +43,55 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
     throw error;
   }
   const closers: (() => Promise<void>)[] = [];
+  const objectStore = store ?? createObjectStore(config.storage);
+  if (config.extract.onnxModelsFromStore && config.roles.some((role) => ONNX_MODEL_ROLES.has(role)))
+    closers.push(await startOnnxModelMirror(config, objectStore, logger));
   return {
     config,
     logger,
     closers,
-    store: store ?? createObjectStore(config.storage),
+    store: objectStore,
     producerRedis,
     queues: new JobQueues(producerRedis, config.redis.prefix, defaultJobOptions(config.jobs)),
     datasets: new DatasetRepository(producerRedis, config.redis.prefix),
     models: new ModelRepository(producerRedis, config.redis.prefix),
+  };
+}
+
+/** Roles that open ONNX models: the API lists them, extractors and predictors run them. */
+const ONNX_MODEL_ROLES = new Set<Role>(['api', 'extractor', 'predictor']);
+
+/**
+ * Mirrors the store's ONNX models into the local models folder now (so they are there before the
+ * first job) and then every ONNX_MODELS_SYNC_INTERVAL_MS; returns what stops it.
+ */
+async function startOnnxModelMirror(
+  config: Config,
+  store: ObjectStore,
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  const directory = config.extract.onnxModelsDir ?? '';
+  let running: Promise<void> = Promise.resolve();
+  const mirror = () => {
+    running = mirrorOnnxModels(store, directory).then(
+      (report) => {
+        if (report.copied.length > 0 || report.removed.length > 0)
+          logger.info(
+            { copied: report.copied, removed: report.removed, directory },
+            'ONNX models mirrored from storage',
+          );
+        for (const problem of report.problems) logger.warn({ problem }, 'ONNX model in storage not mirrored');
+      },
+      (error: Error) => logger.warn({ err: error.message }, 'ONNX models could not be mirrored from storage'),
+    );
+    return running;
+  };
+  await mirror();
+  const timer = setInterval(() => void mirror(), config.extract.onnxModelsSyncIntervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }
 

@@ -115,6 +115,10 @@ export const storageKeys = {
   modelFile: (modelId: string, file: 'model.json' | 'weights.bin' | 'card.json' | 'checkpoint.json') =>
     `models/${part(modelId, 'model id')}/${file}`,
   /** A model's gallery reference photos; `photoId` is random, so a renamed identity keeps its files. */
+  /** Operator-installed ONNX models (`faceshot onnx-models push`), mirrored by ONNX_MODELS_FROM_STORE. */
+  onnxModelsPrefix: () => 'onnx-models/',
+  onnxModelFile: (name: string, file: string) =>
+    `onnx-models/${part(name, 'ONNX model name')}/${part(file, 'ONNX model file')}`,
   galleryPrefix: (modelId: string) => `galleries/${part(modelId, 'model id')}/`,
   galleryPhoto: (modelId: string, photoId: string) =>
     `galleries/${part(modelId, 'model id')}/${part(photoId, 'photo id')}.png`,
