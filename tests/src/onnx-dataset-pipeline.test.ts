@@ -11,7 +11,7 @@ import type { IdentifiedFace } from '@faceshot/client/faceshot-client';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { writeTinyOnnxModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model';
+import { writeTinyOnnxModel, writeTinyScrfdModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model';
 import { pairsStages, trainerStages } from '@faceshot/trainer/stages';
 import sharp from 'sharp';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
@@ -50,6 +50,7 @@ describe('a dataset extracted, curated and trained with an ONNX model', () => {
   before(async () => {
     modelsDir = await mkdtemp(path.join(tmpdir(), 'faceshot-onnx-dataset-'));
     await writeTinyOnnxModel(modelsDir, 'tiny', 'cosine');
+    await writeTinyScrfdModel(modelsDir, 'scrfd');
     stack = await startApiStack(
       'onnx-dataset',
       { PREDICT_THREADS: '1', EXTRACT_THREADS: '1', ONNX_MODELS_DIR: modelsDir },
@@ -152,11 +153,12 @@ describe('a dataset extracted, curated and trained with an ONNX model', () => {
     assert.equal(body.faces[0]?.matches[0]?.identity, 'Orange', JSON.stringify(body.faces[0]));
   });
 
-  it('re-extracts a dataset with another engine on request; curation then compares only that engine', async () => {
+  it('extracts with an SCRFD-layout model (its keypoints align the faces); curating again stays with it', async () => {
     const datasetId = String((await postJson(`${stack.baseUrl}/v1/datasets`, { name: 'switch' })).body.id);
     const form = new FormData();
+    // Shades close enough for the SCRFD test model's Euclidean threshold (0.1 on colours in 0-1).
     for (const person of ['Red', 'Blue'])
-      for (const [index, factor] of [1, 0.8, 0.6].entries())
+      for (const [index, factor] of [1, 0.97, 0.94].entries())
         form.append(
           'file',
           new Blob([new Uint8Array(await shade(PEOPLE[person] ?? [0, 0, 0], factor))], { type: 'image/png' }),
@@ -168,12 +170,27 @@ describe('a dataset extracted, curated and trained with an ONNX model', () => {
       409,
       /no ONNX model "onnx-none"/,
     );
-    const started = await postJson(`${stack.baseUrl}/v1/datasets/${datasetId}/extract`, { engine: ENGINE });
+    const started = await postJson(`${stack.baseUrl}/v1/datasets/${datasetId}/extract`, {
+      engine: 'onnx-scrfd',
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    assert.equal(started.body.engine, ENGINE);
+    assert.equal(started.body.engine, 'onnx-scrfd');
     const curate = await waitForJob(stack.baseUrl, 'curate', String(started.body.curateJobId), 120_000);
     assert.equal(curate.body.state, 'completed', String(curate.body.failedReason));
     assert.deepEqual((curate.body.result as Record<string, number>).kept, 6);
+    const faces = await getJson(`${stack.baseUrl}/v1/datasets/${datasetId}/faces`);
+    const first = (faces.body.faces as { faceId: string; identity: string }[])[0];
+    const record = JSON.parse(
+      (
+        await stack.runtime.store.get(
+          storageKeys.faceRecord(datasetId, first?.identity ?? '', first?.faceId ?? ''),
+        )
+      ).toString('utf8'),
+    ) as { engine: string; landmarks: unknown[]; faceKey: string };
+    assert.equal(record.engine, 'onnx-scrfd');
+    assert.equal(record.landmarks.length, 5, "the detector's keypoints");
+    const crop = await sharp(await stack.runtime.store.get(record.faceKey)).metadata();
+    assert.equal(crop.width, 160, 'an aligned colour crop was stored');
     // Curating again without naming an engine stays with the one that described the faces.
     const again = await postJson(`${stack.baseUrl}/v1/datasets/${datasetId}/curate`, {});
     const recurated = await waitForJob(stack.baseUrl, 'curate', String(again.body.jobId), 60_000);

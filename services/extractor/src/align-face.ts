@@ -20,12 +20,22 @@ function mean(points: [number, number][]): [number, number] {
   return [sum[0] / points.length, sum[1] / points.length];
 }
 
-/** Eye centres from the 68 landmarks: points 36-41 and 42-47 (iBUG order). */
+/**
+ * Eye centres from the 68 landmarks (points 36-41 and 42-47, iBUG order), or the first two of five
+ * keypoints (an ONNX detector's own: eyes, nose, mouth corners).
+ */
 export function eyeCentres(landmarks: [number, number][]): {
   left: [number, number];
   right: [number, number];
 } {
+  if (landmarks.length === 5)
+    return { left: mean(landmarks.slice(0, 1)), right: mean(landmarks.slice(1, 2)) };
   return { left: mean(landmarks.slice(36, 42)), right: mean(landmarks.slice(42, 48)) };
+}
+
+/** The mouth's centre: the mean of the 20 mouth landmarks, or of the two mouth corners of five keypoints. */
+function mouthCentre(landmarks: [number, number][]): [number, number] {
+  return mean(landmarks.length === 5 ? landmarks.slice(3, 5) : landmarks.slice(48, 68));
 }
 
 export function eyeAngleDegrees(landmarks: [number, number][]): number {
@@ -48,7 +58,7 @@ export async function alignAndCrop(
 ): Promise<AlignedCrop> {
   const angle = eyeAngleDegrees(landmarks);
   const { left, right } = eyeCentres(landmarks);
-  const mouth = mean(landmarks.slice(48, 68));
+  const mouth = mouthCentre(landmarks);
   // Centre between the eyes' midpoint and the mouth: the middle of the face, whatever the box.
   const centre: [number, number] = [
     ((left[0] + right[0]) / 2 + mouth[0]) / 2,

@@ -32,8 +32,8 @@ export function intersectionOverUnion(a: Box, b: Box): number {
 }
 
 /** Greedy NMS over faces sorted best first: a face overlapping a kept one by more than `iou` goes. */
-export function suppressOverlaps(faces: readonly FoundFace[], iou: number, limit: number): FoundFace[] {
-  const kept: FoundFace[] = [];
+export function suppressOverlaps<F extends FoundFace>(faces: readonly F[], iou: number, limit: number): F[] {
+  const kept: F[] = [];
   for (const face of [...faces].sort((a, b) => b.score - a.score)) {
     if (kept.length >= limit) break;
     if (kept.every((other) => intersectionOverUnion(face.box, other.box) <= iou)) kept.push(face);

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { OnnxFaceModel } from './onnx-face-model.js';
 import { OnnxModelError, readOnnxModelFolder } from './onnx-manifest.js';
 import type { RgbPixels } from './onnx-tensors.js';
-import { TINY_CANDIDATES, writeTinyOnnxModel } from './tiny-onnx-model.js';
+import { TINY_CANDIDATES, writeTinyOnnxModel, writeTinyScrfdModel } from './tiny-onnx-model.js';
 
 const scratch = await mkdtemp(path.join(tmpdir(), 'faceshot-onnx-engine-'));
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -73,6 +73,36 @@ describe('the ONNX face engine on a generated model', () => {
       const descriptor = faces[0]?.descriptor ?? [];
       assert.ok(Math.abs(Math.hypot(...descriptor) - 1) < 1e-5);
       assert.ok(Math.abs((descriptor[0] ?? 0) / (descriptor[2] ?? 1) - 3) < 0.05);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it("aligns with an SCRFD detector's own keypoints when there is no landmark net (letterboxed input)", async () => {
+    const model = await OnnxFaceModel.load(
+      await readOnnxModelFolder(await writeTinyScrfdModel(scratch, 'scrfd')),
+    );
+    try {
+      // 160 × 320 letterboxed into 32 × 32: 10 photo pixels an input pixel, the photo in the left half.
+      const data = new Uint8Array(160 * 320 * 3);
+      for (let offset = 0; offset < data.length; offset += 3) data.set([60, 160, 90], offset);
+      const faces = await model.detectAndDescribe({ data, width: 160, height: 320 });
+      assert.equal(faces.length, 1, 'the near duplicate is suppressed and the weak face dropped');
+      const [face] = faces;
+      assert.ok(face);
+      // Input box x 2-14, y 2-16 → photo x 20-140, y 20-160 (not squared: no landmark net reads it).
+      for (const [actual, expected] of [
+        [face.box.x, 20],
+        [face.box.y, 20],
+        [face.box.width, 120],
+        [face.box.height, 140],
+      ])
+        assert.ok(Math.abs((actual ?? 0) - (expected ?? 0)) < 1e-3, JSON.stringify(face.box));
+      assert.equal(face.landmarks.length, 5, "the detector's five keypoints");
+      const [leftEye] = face.landmarks;
+      assert.ok(Math.abs((leftEye?.[0] ?? 0) - (20 + (38.2946 / 112) * 120)) < 1e-3);
+      for (const [index, value] of face.descriptor.entries())
+        assert.ok(Math.abs(value - ([60, 160, 90][index] ?? 0) / 255) < 0.01, String(face.descriptor));
     } finally {
       await model.release();
     }

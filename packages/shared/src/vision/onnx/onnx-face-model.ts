@@ -1,5 +1,6 @@
-// An operator-installed ONNX face model run by onnxruntime-node on the CPU: detector → 68-landmark net
-// → 5-point similarity warp to the ArcFace 112 template → recognition net. Faces come out in the same
+// An operator-installed ONNX face model run by onnxruntime-node on the CPU: detector → five points
+// (from a 68-landmark net, or the detector's own keypoints) → 5-point similarity warp to the ArcFace
+// 112 template → recognition net. Faces come out in the same
 // shape as face-api's (box, score, 68 landmarks, descriptor), so extraction, crops, records, galleries
 // and evaluation treat both engines alike; only the descriptor's meaning (size, distance) differs.
 import * as ort from 'onnxruntime-node';
@@ -15,7 +16,8 @@ import {
 } from './onnx-manifest.js';
 import { embeddingSpaceOf } from './onnx-model-catalogue.js';
 import { type RgbPixels, regionMap, sampleToNchw } from './onnx-tensors.js';
-import { fitSimilarity, fivePointsFrom68, inverseAffine } from './similarity-warp.js';
+import { decodeScrfd, type ScrfdFace } from './scrfd-decode.js';
+import { fitSimilarity, fivePoints, inverseAffine } from './similarity-warp.js';
 
 const DEFAULT_MAX_FACES = 5;
 /** Boxes smaller than this (pixels a side) hold no face the nets can read. */
@@ -23,7 +25,8 @@ const MIN_FACE_SIDE = 4;
 
 interface Sessions {
   detector: ort.InferenceSession;
-  landmarks: ort.InferenceSession;
+  /** Absent when the detector's own five keypoints align the face. */
+  landmarks: ort.InferenceSession | undefined;
   recognition: ort.InferenceSession;
 }
 
@@ -95,19 +98,33 @@ export class OnnxFaceModel {
   /** Opens the three nets; `threads` is onnxruntime's intra-op pool per net (1 per extraction thread). */
   static async load(folder: OnnxModelFolder, threads = 1): Promise<OnnxFaceModel> {
     const { detector, landmarks, recognition } = folder.manifest;
-    const sessions = {
+    const sessions: Sessions = {
       detector: await openSession(folder, detector.file, threads),
-      landmarks: await openSession(folder, landmarks.file, threads),
+      landmarks: landmarks ? await openSession(folder, landmarks.file, threads) : undefined,
       recognition: await openSession(folder, recognition.file, threads),
     };
+    const { output } = detector;
     expectNames(
       folder,
       detector.file,
       sessions.detector,
       [detector.input.name],
-      [detector.output.scores, detector.output.boxes],
+      output.layout === 'corner-boxes'
+        ? [output.scores, output.boxes]
+        : output.strides.flatMap((stride) => [
+            stride.scores,
+            stride.boxes,
+            ...(stride.keypoints ? [stride.keypoints] : []),
+          ]),
     );
-    expectNames(folder, landmarks.file, sessions.landmarks, [landmarks.input.name], [landmarks.output.name]);
+    if (landmarks && sessions.landmarks)
+      expectNames(
+        folder,
+        landmarks.file,
+        sessions.landmarks,
+        [landmarks.input.name],
+        [landmarks.output.name],
+      );
     expectNames(
       folder,
       recognition.file,
@@ -118,41 +135,78 @@ export class OnnxFaceModel {
     return new OnnxFaceModel(folder, await embeddingSpaceOf(folder), sessions);
   }
 
-  /** Face boxes (square, photo pixels), best first. */
-  async findFaces(photo: RgbPixels, minScore?: number): Promise<FoundFace[]> {
+  /**
+   * Face boxes (photo pixels), best first: square when a landmark net reads them; with the detector's
+   * five keypoints when it gives them.
+   */
+  async findFaces(photo: RgbPixels, minScore?: number): Promise<ScrfdFace[]> {
     const { detector } = this.manifest;
     const { width, height } = detector.input;
+    // Letterbox: one scale for both sides, the photo in the top-left corner, black (0) beyond it.
+    const letterbox = detector.input.resize === 'letterbox';
+    const scale = Math.max(photo.width / width, photo.height / height);
+    const region = letterbox
+      ? { x: 0, y: 0, width: width * scale, height: height * scale }
+      : { x: 0, y: 0, width: photo.width, height: photo.height };
     const input = sampleToNchw(
       photo,
-      regionMap({ x: 0, y: 0, width: photo.width, height: photo.height }, width, height),
+      regionMap(region, width, height),
       width,
       height,
       detector.input,
-      'edge',
+      letterbox ? 'zero' : 'edge',
     );
     const result = await this.sessions.detector.run({
       [detector.input.name]: new ort.Tensor('float32', input, [1, 3, height, width]),
     });
     const what = `ONNX model "${this.folder.name}" detector`;
-    const scores = floatOutput(result, detector.output.scores, what);
-    const boxes = floatOutput(result, detector.output.boxes, what);
+    const floor = minScore ?? detector.minScore;
+    const maxFaces = detector.maxFaces ?? DEFAULT_MAX_FACES;
+    const { output } = detector;
+    if (output.layout === 'scrfd') {
+      const data = (name: string) => floatOutput(result, name, what).data as Float32Array;
+      return decodeScrfd(
+        output.strides.map((stride) => ({
+          stride: stride.stride,
+          scores: data(stride.scores),
+          boxes: data(stride.boxes),
+          ...(stride.keypoints ? { keypoints: data(stride.keypoints) } : {}),
+        })),
+        {
+          inputWidth: width,
+          inputHeight: height,
+          anchorsPerPlace: output.anchorsPerPlace,
+          scaleX: letterbox ? scale : photo.width / width,
+          scaleY: letterbox ? scale : photo.height / height,
+          minScore: floor,
+          nmsIou: detector.nmsIou,
+          maxFaces,
+          square: this.manifest.landmarks !== undefined,
+        },
+      );
+    }
+    const scores = floatOutput(result, output.scores, what);
+    const boxes = floatOutput(result, output.boxes, what);
     const classes = scores.dims[scores.dims.length - 1] ?? 1;
+    // Corner boxes are fractions of the input: of the letterboxed region, or of the stretched photo.
     return decodeCornerBoxes(
       { scores: scores.data as Float32Array, classes, boxes: boxes.data as Float32Array },
       {
-        faceColumn: detector.output.faceColumn,
-        minScore: minScore ?? detector.minScore,
+        faceColumn: output.faceColumn,
+        minScore: floor,
         nmsIou: detector.nmsIou,
-        maxFaces: detector.maxFaces ?? DEFAULT_MAX_FACES,
-        width: photo.width,
-        height: photo.height,
+        maxFaces,
+        width: region.width,
+        height: region.height,
       },
     );
   }
 
-  /** 68 landmarks (photo pixels) of a square face box. */
+  /** 68 landmarks (photo pixels) of a square face box, by the model's landmark net. */
   async landmarks(photo: RgbPixels, box: FoundFace['box']): Promise<[number, number][]> {
     const { landmarks } = this.manifest;
+    if (landmarks === undefined || this.sessions.landmarks === undefined)
+      throw new OnnxModelError(`ONNX model "${this.folder.name}" has no landmark net`);
     const size = landmarks.input.size;
     const channels = landmarks.input.colour === 'grey' ? 1 : 3;
     const input = sampleToNchw(photo, regionMap(box, size, size), size, size, landmarks.input, 'edge');
@@ -171,11 +225,14 @@ export class OnnxFaceModel {
     ]);
   }
 
-  /** The recognition net's embedding of the face whose 68 landmarks are given (L2-normalised for cosine). */
+  /**
+   * The recognition net's embedding of the face whose 68 landmarks (or five keypoints) are given
+   * (L2-normalised for cosine).
+   */
   async embed(photo: RgbPixels, landmarks: readonly [number, number][]): Promise<Float32Array> {
     const { recognition, distance } = this.manifest;
     const size = recognition.input.size;
-    const similarity = fitSimilarity(fivePointsFrom68(landmarks), ARCFACE_112_TEMPLATE);
+    const similarity = fitSimilarity(fivePoints(landmarks), ARCFACE_112_TEMPLATE);
     const input = sampleToNchw(photo, inverseAffine(similarity), size, size, recognition.input, 'zero');
     const result = await this.sessions.recognition.run({
       [recognition.input.name]: new ort.Tensor('float32', input, [1, 3, size, size]),
@@ -198,7 +255,11 @@ export class OnnxFaceModel {
     const described: DescribedFace[] = [];
     for (const face of faces) {
       if (face.box.width < MIN_FACE_SIDE || face.box.height < MIN_FACE_SIDE) continue;
-      const landmarks = await this.landmarks(photo, face.box);
+      // The landmark net when there is one; else the detector's keypoints (the manifest checks one exists).
+      const landmarks =
+        this.manifest.landmarks !== undefined
+          ? await this.landmarks(photo, face.box)
+          : (face.keypoints ?? []);
       const descriptor = await this.embed(photo, landmarks);
       // Records and crops want the box inside the photo (as face-api's engine gives it); the nets
       // above read the whole square, edge pixels repeated.
@@ -213,6 +274,9 @@ export class OnnxFaceModel {
   }
 
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((session) => session.release()));
+    const { detector, landmarks, recognition } = this.sessions;
+    await Promise.all(
+      [detector, ...(landmarks ? [landmarks] : []), recognition].map((session) => session.release()),
+    );
   }
 }

@@ -49,6 +49,38 @@ describe('ONNX model manifests', () => {
     assert.equal(manifest.recognition.output.size, 512);
   });
 
+  it('takes an SCRFD detector whose keypoints replace the landmark net, and refuses one without', () => {
+    const scrfd = (keypoints: boolean) => {
+      const { landmarks: _landmarks, ...rest } = structuredClone(EXAMPLE_MANIFEST);
+      return {
+        ...rest,
+        detector: {
+          ...rest.detector,
+          input: { ...rest.detector.input, width: 640, height: 640, resize: 'letterbox' },
+          output: {
+            layout: 'scrfd',
+            anchorsPerPlace: 2,
+            strides: [8, 16, 32].map((stride, index) => ({
+              stride,
+              scores: `${448 + index}`,
+              boxes: `${451 + index}`,
+              ...(keypoints ? { keypoints: `${454 + index}` } : {}),
+            })),
+          },
+        },
+      };
+    };
+    const manifest = parseOnnxManifest(scrfd(true), 'manifest');
+    assert.equal(manifest.landmarks, undefined);
+    assert.equal(manifest.detector.output.layout, 'scrfd');
+    assert.throws(
+      () => parseOnnxManifest(scrfd(false), 'manifest'),
+      (error: unknown) =>
+        error instanceof OnnxModelError &&
+        /without a landmarks net the detector must give five keypoints/.test(error.message),
+    );
+  });
+
   it('names the first bad field', () => {
     const bad = (change: (copy: typeof EXAMPLE_MANIFEST) => unknown) => {
       const copy = structuredClone(EXAMPLE_MANIFEST);

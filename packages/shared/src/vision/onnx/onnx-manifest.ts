@@ -36,6 +36,45 @@ const Normalisation = Type.Object(
 
 const Colour = Type.Union([Type.Literal('rgb'), Type.Literal('bgr')]);
 
+/**
+ * `corner-boxes`: `scores` [1, N, classes] (column `faceColumn` is the face probability) and `boxes`
+ * [1, N, 4] already decoded as x1, y1, x2, y2 in [0, 1] of the input (UltraFace / version-RFB style).
+ */
+const CornerBoxesOutput = Type.Object(
+  {
+    layout: Type.Literal('corner-boxes'),
+    scores: TensorName,
+    boxes: TensorName,
+    faceColumn: Type.Integer({ minimum: 0, maximum: 16 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `scrfd`: InsightFace's SCRFD (det_*.onnx) and nets decoded like it: per stride, scores [N, 1],
+ * distances to the box sides [N, 4] and optionally five keypoints [N, 10], in strides from the
+ * anchor points of the stride's grid (`anchorsPerPlace` at each; a leading batch dimension is fine).
+ */
+const ScrfdOutput = Type.Object(
+  {
+    layout: Type.Literal('scrfd'),
+    anchorsPerPlace: Type.Integer({ minimum: 1, maximum: 16 }),
+    strides: Type.Array(
+      Type.Object(
+        {
+          stride: Type.Integer({ minimum: 1, maximum: 512 }),
+          scores: TensorName,
+          boxes: TensorName,
+          keypoints: Type.Optional(TensorName),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 8 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const OnnxManifestSchema = Type.Object(
   {
     /** Folder name is the model's name; this is free text for people. */
@@ -51,25 +90,16 @@ export const OnnxManifestSchema = Type.Object(
             width: Type.Integer({ minimum: 16, maximum: 4096 }),
             height: Type.Integer({ minimum: 16, maximum: 4096 }),
             colour: Colour,
-            /** NCHW float32; the photo is stretched to width × height. */
             normalisation: Normalisation,
-          },
-          { additionalProperties: false },
-        ),
-        output: Type.Object(
-          {
             /**
-             * `corner-boxes`: `scores` [1, N, classes] (column `faceColumn` is the face probability)
-             * and `boxes` [1, N, 4] already decoded as x1, y1, x2, y2 in [0, 1] of the input
-             * (UltraFace / version-RFB style). Anchor-based layouts (SCRFD, RetinaFace) are not supported.
+             * NCHW float32. `stretch` (default): the photo stretched to width × height; `letterbox`:
+             * scaled to fit with its proportions kept, top-left, the rest black (SCRFD's way).
              */
-            layout: Type.Literal('corner-boxes'),
-            scores: TensorName,
-            boxes: TensorName,
-            faceColumn: Type.Integer({ minimum: 0, maximum: 16 }),
+            resize: Type.Optional(Type.Union([Type.Literal('stretch'), Type.Literal('letterbox')])),
           },
           { additionalProperties: false },
         ),
+        output: Type.Union([CornerBoxesOutput, ScrfdOutput]),
         minScore: Type.Number({ minimum: 0, maximum: 1 }),
         nmsIou: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
         /** Faces kept per photo, best-scored first (default 5, as BlazeFace). */
@@ -77,29 +107,35 @@ export const OnnxManifestSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    landmarks: Type.Object(
-      {
-        file: FileName,
-        input: Type.Object(
-          {
-            name: TensorName,
-            /** The face box made square (side = its height, same centre), resized to size × size. */
-            size: Type.Integer({ minimum: 16, maximum: 1024 }),
-            colour: Type.Union([Type.Literal('grey'), Colour]),
-            normalisation: Normalisation,
-          },
-          { additionalProperties: false },
-        ),
-        output: Type.Object(
-          {
-            name: TensorName,
-            /** 68 points in iBUG 300-W order, as x0, y0, x1, y1, … relative to the square box (0-1). */
-            points: Type.Literal(68),
-          },
-          { additionalProperties: false },
-        ),
-      },
-      { additionalProperties: false },
+    /**
+     * A 68-point landmark net run on each (square) face box. Optional when the detector gives five
+     * keypoints (an `scrfd` detector with `keypoints` on every stride): they align the face instead.
+     */
+    landmarks: Type.Optional(
+      Type.Object(
+        {
+          file: FileName,
+          input: Type.Object(
+            {
+              name: TensorName,
+              /** The face box made square (side = its height, same centre), resized to size × size. */
+              size: Type.Integer({ minimum: 16, maximum: 1024 }),
+              colour: Type.Union([Type.Literal('grey'), Colour]),
+              normalisation: Normalisation,
+            },
+            { additionalProperties: false },
+          ),
+          output: Type.Object(
+            {
+              name: TensorName,
+              /** 68 points in iBUG 300-W order, as x0, y0, x1, y1, … relative to the square box (0-1). */
+              points: Type.Literal(68),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
     recognition: Type.Object(
       {
@@ -156,11 +192,19 @@ export function parseOnnxManifest(value: unknown, what: string): OnnxManifest {
     throw error;
   }
   const channels = (colour: string) => (colour === 'grey' ? 1 : 3);
-  for (const [net, input] of [
+  const { output } = manifest.detector;
+  const keypoints =
+    output.layout === 'scrfd' && output.strides.every((stride) => stride.keypoints !== undefined);
+  if (manifest.landmarks === undefined && !keypoints)
+    throw new OnnxModelError(
+      `invalid ${what}: without a landmarks net the detector must give five keypoints (layout "scrfd" with keypoints on every stride)`,
+    );
+  const inputs = [
     ['detector', manifest.detector.input],
-    ['landmarks', manifest.landmarks.input],
+    ...(manifest.landmarks ? [['landmarks', manifest.landmarks.input] as const] : []),
     ['recognition', manifest.recognition.input],
-  ] as const) {
+  ] as const;
+  for (const [net, input] of inputs) {
     const needed = channels(input.colour);
     for (const part of ['mean', 'std'] as const) {
       const count = input.normalisation[part].length;
@@ -197,12 +241,17 @@ export async function readOnnxModelFolder(directory: string): Promise<OnnxModelF
     throw new OnnxModelError(`ONNX model "${name}": cannot read ${manifestPath}: ${reason}`);
   }
   const manifest = parseOnnxManifest(raw, `${manifestPath}`);
-  for (const net of [manifest.detector, manifest.landmarks, manifest.recognition]) {
+  for (const net of onnxNets(manifest)) {
     const file = path.join(directory, net.file);
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) throw new OnnxModelError(`ONNX model "${name}": ${file} is missing`);
   }
   return { id: `onnx-${name}`, name, directory, manifest };
+}
+
+/** The nets a manifest names (the landmark net only when it has one). */
+export function onnxNets(manifest: OnnxManifest): { file: string }[] {
+  return [manifest.detector, ...(manifest.landmarks ? [manifest.landmarks] : []), manifest.recognition];
 }
 
 /** The name part of an `onnx-<name>` model id, or undefined for any other id. */

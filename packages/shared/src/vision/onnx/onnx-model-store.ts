@@ -15,6 +15,7 @@ import {
   ONNX_MODEL_NAME_PATTERN,
   OnnxModelError,
   type OnnxModelFolder,
+  onnxNets,
   parseOnnxManifest,
 } from './onnx-manifest.js';
 
@@ -26,8 +27,7 @@ export const STORE_STAMP_FILE = '.faceshot-store-stamp';
  * a mirror never sees a manifest whose files are not all there yet.
  */
 export async function pushOnnxModel(store: ObjectStore, folder: OnnxModelFolder): Promise<string[]> {
-  const { detector, landmarks, recognition } = folder.manifest;
-  const files = [...new Set([detector.file, ...(landmarks ? [landmarks.file] : []), recognition.file])];
+  const files = [...new Set(onnxNets(folder.manifest).map((net) => net.file))];
   const keys: string[] = [];
   for (const file of files) {
     const key = storageKeys.onnxModelFile(folder.name, file);

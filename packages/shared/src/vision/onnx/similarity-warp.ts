@@ -66,6 +66,12 @@ export type Affine = readonly [number, number, number, number, number, number];
  * points (37, 38, 40, 41 and 43, 44, 46, 47: the corners sit off the pupil line), the nose tip 30, and
  * each mouth corner as the mean of its outer and inner corner (48 with 60, 54 with 64).
  */
+/** The five alignment points of 68 landmarks, or five keypoints as they are (a detector's own). */
+export function fivePoints(landmarks: readonly Point[]): [number, number][] {
+  if (landmarks.length === 5) return landmarks.map(([x, y]) => [x, y]);
+  return fivePointsFrom68(landmarks);
+}
+
 export function fivePointsFrom68(landmarks: readonly Point[]): [number, number][] {
   if (landmarks.length !== 68) throw new Error(`expected 68 landmarks, got ${landmarks.length}`);
   const mean = (indices: number[]): [number, number] => {
