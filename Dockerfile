@@ -9,6 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json ./
 COPY packages/shared/package.json packages/shared/
 COPY packages/cli/package.json packages/cli/
+COPY packages/client/package.json packages/client/
 COPY services/api/package.json services/api/
 COPY services/downloader/package.json services/downloader/
 COPY services/extractor/package.json services/extractor/
@@ -20,8 +21,11 @@ COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY packages packages
 COPY services services
+# The `faceshot` CLI is in the image too (`onnx-models push`, `eval`, `import`); its API client is
+# generated from the committed OpenAPI document first.
 # onnxruntime-node ships CPU binaries for every platform (≈290 MB): keep only this image's.
-RUN npx tsc -b services/standalone services/trainer \
+RUN node packages/client/scripts/generate-types.mjs \
+ && npx tsc -b services/standalone services/trainer packages/cli \
  && npm prune --omit=dev --no-audit --no-fund \
  && node -e "const fs=require('fs'),p='node_modules/onnxruntime-node/bin/napi-v6';for(const os of fs.readdirSync(p))for(const arch of fs.readdirSync(p+'/'+os))if(os+'/'+arch!==process.platform+'/'+process.arch)fs.rmSync(p+'/'+os+'/'+arch,{recursive:true})"
 
@@ -31,6 +35,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/packages/shared packages/shared
+COPY --from=build /app/packages/client packages/client
+COPY --from=build /app/packages/cli packages/cli
 COPY --from=build /app/services services
 # Non-root by number (uid/gid 1000), so it works whether or not the base image has a user of that id.
 # Filesystem storage, if used, goes to /app/data.

@@ -44,8 +44,6 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
   }
   const closers: (() => Promise<void>)[] = [];
   const objectStore = store ?? createObjectStore(config.storage);
-  if (config.extract.onnxModelsFromStore && config.roles.some((role) => ONNX_MODEL_ROLES.has(role)))
-    closers.push(await startOnnxModelMirror(config, objectStore, logger));
   return {
     config,
     logger,
@@ -62,14 +60,13 @@ export async function createRuntime(config: Config, logger: Logger, store?: Obje
 const ONNX_MODEL_ROLES = new Set<Role>(['api', 'extractor', 'predictor']);
 
 /**
- * Mirrors the store's ONNX models into the local models folder now (so they are there before the
- * first job) and then every ONNX_MODELS_SYNC_INTERVAL_MS; returns what stops it.
+ * With ONNX_MODELS_FROM_STORE, and when this process runs a role that opens ONNX models: mirrors the
+ * store's models into the local models folder now (so they are there before the first job) and then
+ * every ONNX_MODELS_SYNC_INTERVAL_MS, until the runtime closes.
  */
-async function startOnnxModelMirror(
-  config: Config,
-  store: ObjectStore,
-  logger: Logger,
-): Promise<() => Promise<void>> {
+export async function startOnnxModelMirror(runtime: Runtime, roles: readonly Role[]): Promise<void> {
+  const { config, store, logger } = runtime;
+  if (!config.extract.onnxModelsFromStore || !roles.some((role) => ONNX_MODEL_ROLES.has(role))) return;
   const directory = config.extract.onnxModelsDir ?? '';
   let running: Promise<void> = Promise.resolve();
   const mirror = () => {
@@ -89,10 +86,10 @@ async function startOnnxModelMirror(
   await mirror();
   const timer = setInterval(() => void mirror(), config.extract.onnxModelsSyncIntervalMs);
   timer.unref();
-  return async () => {
+  runtime.closers.push(async () => {
     clearInterval(timer);
     await running;
-  };
+  });
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {

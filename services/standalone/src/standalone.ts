@@ -14,6 +14,7 @@ import {
   type RunningRole,
   type Runtime,
   type StageFactory,
+  startOnnxModelMirror,
   startWorkerRole,
 } from '@faceshot/shared/runtime';
 import { pairsStages } from '@faceshot/trainer/stages';
@@ -51,6 +52,8 @@ export async function startStandalone(
   try {
     runtime = await createRuntime(config, logger);
     await runtime.store.ping();
+    // One mirror for the roles in this process (the trainer child opens no ONNX model).
+    await startOnnxModelMirror(runtime, config.roles);
   } catch (error) {
     await redis.stop();
     throw error;

@@ -3,11 +3,14 @@
 // docker-compose.offline.yml: local images, Ceph RGW for MinIO), imports a small LFW set through the API,
 // runs a pipeline to a ready model and identifies held-back photos. Mid-extraction one extractor
 // container is killed with SIGKILL; mid-run the Redis container is restarted (AOF on a volume). The
-// pipeline must still complete with every photo, both extractors must have taken jobs, and `down -v`
-// must leave nothing behind. Wall times of every phase are printed as diagnostics.
+// pipeline must still complete with every photo, both extractors must have taken jobs. Then an ONNX
+// model (the tests' generated one) is pushed to the object store with the image's own `faceshot
+// onnx-models push`, and the API and both predictors, which mirror the store, list it and answer with
+// it, with no shared folder and no restart. `down -v` must leave nothing behind. Wall times of every phase are printed as diagnostics.
 // Not part of `npm test` (it needs a container engine and takes ~10-15 minutes); CI runs it as its own step.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
 import { after, it } from 'node:test';
 import { freePort } from '@faceshot/shared/free-port';
 import {
@@ -24,6 +27,12 @@ const PER_PERSON = 5;
 const PHOTOS = PEOPLE * PER_PERSON;
 /** The extractors' lock: a killed extractor's job is taken over within about two of these. */
 const LOCK_MS = 10_000;
+/** How often the API and predictors look for ONNX models in the object store. */
+const ONNX_SYNC_MS = 2_000;
+/** Writes the tests' generated ONNX model in the container, then stores it with the image's CLI. */
+const PUSH_TINY_MODEL =
+  "node -e \"import('/app/packages/shared/dist/vision/onnx/tiny-onnx-model.js').then((m) => m.writeTinyOnnxModel('/tmp', 'tiny', 'cosine'))\"" +
+  ' && node packages/cli/dist/main.js onnx-models push /tmp/tiny';
 
 const stack = new ComposeStack();
 let started = false;
@@ -115,6 +124,10 @@ it('runs the scaled compose stack: pipeline, identification, kill -9 of an extra
       '    environment:',
       '      PREDICT_THREADS: "1"',
       '      PREDICT_TIMEOUT_MS: "120000"',
+      `      ONNX_MODELS_SYNC_INTERVAL_MS: "${ONNX_SYNC_MS}"`,
+      '  api:',
+      '    environment:',
+      `      ONNX_MODELS_SYNC_INTERVAL_MS: "${ONNX_SYNC_MS}"`,
       '',
     ].join('\n'),
   });
@@ -279,6 +292,37 @@ it('runs the scaled compose stack: pipeline, identification, kill -9 of an extra
     }
     note(`held-back photos with the right person in the top 3: ${PEOPLE - misses.length} of ${PEOPLE}`);
     assert.deepEqual(misses, [], 'the right person among the top 3');
+
+    // 5b. An ONNX model reaches the running API and predictors through the object store.
+    const pushed = await stack.compose(
+      ['run', '--rm', '-T', '--no-deps', 'api', 'sh', '-c', PUSH_TINY_MODEL],
+      300_000,
+    );
+    assert.match(pushed.stdout, /onnx-tiny \(onnx-tiny@[0-9a-f]{16}\): 4 objects stored/);
+    const pushedAt = Date.now();
+    await waitFor('GET /v1/models to list onnx-tiny', 60_000, async () => {
+      const list = (await client.expect(200, 'GET', '/v1/models')) as { models: { id: string }[] };
+      return list.models.some((entry) => entry.id === 'onnx-tiny') ? true : undefined;
+    });
+    const [person] = sample.heldBack;
+    assert.ok(person);
+    const enrolment = new FormData();
+    enrolment.append('identity', person.identity);
+    enrolment.append(
+      'photo',
+      await openAsBlob(sample.upload.find((photo) => photo.identity === person.identity)?.file ?? ''),
+    );
+    // Each predictor mirrors on its own clock: a job on one that has not looked yet fails and is retried.
+    await waitFor('an enrolment with onnx-tiny', 60_000, async () =>
+      (await client.request('POST', '/v1/models/onnx-tiny/identities', { form: enrolment })).status === 201
+        ? true
+        : undefined,
+    );
+    const answer = await client.identify('onnx-tiny', person.file, 1);
+    assert.equal(answer?.matches[0]?.identity, person.identity, 'the only enrolled person is the nearest');
+    note(
+      `ONNX model pushed with the image's CLI in ${seconds(pushed.ms)}; listed, enrolled and identified ${seconds(Date.now() - pushedAt)} later`,
+    );
 
     // 6. Who did what, from the containers' logs: both extractors took extract jobs, and every extract
     // job completed (the killed one's in-flight job exactly once more, by whoever took it over).

@@ -13,6 +13,7 @@ import {
   type RunningRole,
   type Runtime,
   type StageFactory,
+  startOnnxModelMirror,
   startWorkerRole,
 } from '@faceshot/shared/runtime';
 import { pino } from 'pino';
@@ -48,6 +49,7 @@ export async function startApiStack(
   });
   // Log lines go to stderr: stdout belongs to the caller (the benchmarks print their JSON there).
   const runtime = await createRuntime(config, createLogger(config.log, {}, false, pino.destination(2)));
+  await startOnnxModelMirror(runtime, ['api', ...(Object.keys(workers) as Role[])]);
   const roles: RunningRole[] = Object.entries(workers).map(([role, stages]) =>
     startWorkerRole(runtime, role as Exclude<Role, 'api'>, stages(runtime)),
   );
