@@ -1,11 +1,13 @@
 // The curate stage: reads every face record of a dataset, decides, writes curation.json.
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import { embeddingSpaceOfRecord, engineOf, FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
 import { type CurationParams, curateDataset, DEFAULT_CURATION } from './curation.js';
 
@@ -24,8 +26,9 @@ export interface CurateStageDependencies {
 export async function readFaceRecords(store: ObjectStore, datasetId: string): Promise<FaceRecord[]> {
   const records: FaceRecord[] = [];
   for await (const object of store.list(`${storageKeys.datasetPrefix(datasetId)}records/`)) {
-    if (object.key.endsWith('.json'))
-      records.push(JSON.parse((await store.get(object.key)).toString('utf8')) as FaceRecord);
+    if (!object.key.endsWith('.json')) continue;
+    const record = await readStoredDocument(store, object.key, FaceRecordSchema);
+    if (record !== undefined) records.push(record);
   }
   return records;
 }

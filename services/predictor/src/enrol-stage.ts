@@ -1,7 +1,7 @@
 // The enrol stage: every change to a gallery. Enrol a person from photos (one is enough: no
 // retraining), enrol a trained model's dataset (its most typical curated faces), rename, delete.
 import { createHash } from 'node:crypto';
-import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
 import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
 import {
   GalleryEmbeddingMismatchError,
@@ -12,7 +12,8 @@ import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import { engineOf } from '@faceshot/shared/vision/face-engine-id';
 import sharp from 'sharp';
 import { type Embedder, type FaceInput, readServingCard } from './embedders.js';
@@ -123,7 +124,7 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
   ): Promise<EnrolResult> {
     const { modelId, datasetId } = payload;
     const embedder: Embedder = await deps.serving.embedder(modelId);
-    const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(datasetId));
+    const curation = await readStoredDocument(deps.store, storageKeys.curation(datasetId), CurationSchema);
     if (curation === undefined) throw new PermanentJobError(`dataset "${datasetId}" has no curation yet`);
     // A trained model's held-out photos measure it (protocol b): they never enter its gallery.
     const builtIn = modelId === BASELINE_MODEL_ID || embedder.architecture === 'onnx';
@@ -146,9 +147,10 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
       const inputs: FaceInput[] = [];
       const sources: { faceId: string; faceKey: string }[] = [];
       for (const { faceId } of chosen) {
-        const record = await readJsonObject<FaceRecord>(
+        const record = await readStoredDocument(
           deps.store,
           storageKeys.faceRecord(datasetId, identity, faceId),
+          FaceRecordSchema,
         );
         if (record?.faceKey === undefined || record.descriptor === undefined) continue;
         // A record's descriptor is its extraction engine's: another engine's model cannot use it.

@@ -168,7 +168,9 @@ export function startStageWorker<Q extends QueueName>(options: StageWorkerOption
           log.info('waiting for its child jobs');
           throw error;
         }
-        if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+        // A stored document that fails its schema stays wrong however often the job is retried.
+        if (error instanceof PermanentJobError || error instanceof SchemaError)
+          throw new UnrecoverableError(error.message);
         if (isUnreachableError(error)) {
           // Storage is down: every job would fail the same way and an outage would burn every job's
           // attempts in seconds. Pause this queue's workers and put the job back without using an

@@ -4,10 +4,12 @@ import type { Readable } from 'node:stream';
 import type { Config } from '@faceshot/shared/config';
 import type { Dataset, DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
 import { IdSchema } from '@faceshot/shared/ids';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -107,9 +109,10 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
     const record =
       entry === undefined
         ? undefined
-        : await readJsonObject<FaceRecord>(
+        : await readStoredDocument(
             deps.store,
             storageKeys.faceRecord(dataset.id, entry.identity, faceId),
+            FaceRecordSchema,
           );
     if (record === undefined)
       throw new HttpProblem(404, `dataset "${dataset.id}" has no extracted face "${faceId}"`);
@@ -206,7 +209,7 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
       const identity =
         request.query.identity === undefined ? undefined : identityOr400(request.query.identity);
       const dataset = await datasetOr404(request.params.id);
-      const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(dataset.id));
+      const curation = await readStoredDocument(deps.store, storageKeys.curation(dataset.id), CurationSchema);
       const overrides = await deps.datasets.faceOverrides(dataset.id);
       const prefix =
         identity === undefined
@@ -214,7 +217,7 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
           : storageKeys.identityPrefix(dataset.id, 'records', identity);
       const faces: Face[] = [];
       for await (const object of deps.store.list(prefix)) {
-        const record = await readJsonObject<FaceRecord>(deps.store, object.key);
+        const record = await readStoredDocument(deps.store, object.key, FaceRecordSchema);
         if (record === undefined) continue;
         const face = describe(dataset, record, curation, overrides);
         if (request.query.status === undefined || face.status === request.query.status) faces.push(face);
@@ -277,7 +280,7 @@ export const faceRoutes: FastifyPluginAsyncTypebox<FaceRouteDependencies> = asyn
         throw new HttpProblem(409, `photo "${record.faceId}" has no face to keep (${record.outcome})`);
       }
       await deps.datasets.setFaceOverride(dataset.id, record.faceId, request.body.status);
-      const curation = await readJsonObject<Curation>(deps.store, storageKeys.curation(dataset.id));
+      const curation = await readStoredDocument(deps.store, storageKeys.curation(dataset.id), CurationSchema);
       return describe(dataset, record, curation, await deps.datasets.faceOverrides(dataset.id));
     },
   );

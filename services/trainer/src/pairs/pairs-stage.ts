@@ -3,53 +3,32 @@
 // N×H×W×1), y.npy (uint8, 1 = same person), plus meta.json (splits, the face keys of every pair).
 import { Readable } from 'node:stream';
 import type { Curation } from '@faceshot/shared/datasets/face-record';
+import { CurationSchema } from '@faceshot/shared/datasets/face-record';
 import { npyHeader } from '@faceshot/shared/numpy/npy';
 import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { seededRandom } from '@faceshot/shared/seeded-random';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import sharp from 'sharp';
 import {
   chooseHeldOut,
   DEFAULT_HELD_OUT_PHOTOS,
   drawPairs,
   type Pair,
-  type SplitName,
   splitIdentities,
 } from './build-pairs.js';
+import type { PairsMeta } from './pairs-meta.js';
 
-export interface PairsMeta {
-  pairsId: string;
-  datasetId: string;
-  seed: number;
-  createdAt: string;
-  imageShape: [number, number, number];
-  count: number;
-  /** Rows [start, start + count) of the arrays belong to each split. */
-  splits: Record<
-    SplitName,
-    { identities: string[]; start: number; count: number; similar: number; dissimilar: number }
-  >;
-  /** Face keys (grey images) of every pair, in array order: [x1 key, x2 key, y]. */
-  pairs: [string, string, 0 | 1][];
-  /**
-   * Per person, the face ids (photo sha256) held out of every pair, of training and of the gallery:
-   * `faces` have a usable face, `missed` do not (protocol b counts them as errors).
-   */
-  heldOut: Record<string, { faces: string[]; missed: string[] }>;
-}
+export type { PairsMeta } from './pairs-meta.js';
 
 async function readCuration(store: ObjectStore, datasetId: string): Promise<Curation> {
-  try {
-    return JSON.parse((await store.get(storageKeys.curation(datasetId))).toString('utf8')) as Curation;
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) {
-      throw new PermanentJobError(`dataset "${datasetId}" has no curation yet: extract and curate it first`);
-    }
-    throw error;
-  }
+  const curation = await readStoredDocument(store, storageKeys.curation(datasetId), CurationSchema);
+  if (curation === undefined)
+    throw new PermanentJobError(`dataset "${datasetId}" has no curation yet: extract and curate it first`);
+  return curation;
 }
 
 export function createPairsStage(deps: { store: ObjectStore; graySize: number }) {

@@ -10,11 +10,12 @@ import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/shared/queues/stage-worker';
 import { parseWithSchema } from '@faceshot/shared/schema';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type * as TF from '@tensorflow/tfjs';
-import type { PairsMeta } from '../pairs/pairs-stage.js';
+import { PairsMetaSchema } from '../pairs/pairs-meta.js';
 import { layersModelFiles, modelArtifacts } from './model-artifacts.js';
 import { beatsBaselineOverall } from './recognition-protocols.js';
 import { trainSeed } from './seed-training.js';
@@ -120,7 +121,11 @@ export function createTrainStage(deps: TrainStageDependencies) {
       architecture === 'seed'
         ? hyperparametersFrom('seed', payload.hyperparameters)
         : hyperparametersFrom('transfer', payload.hyperparameters);
-    const meta = await readJsonObject<PairsMeta>(deps.store, storageKeys.pairsFile(pairsId, 'meta.json'));
+    const meta = await readStoredDocument(
+      deps.store,
+      storageKeys.pairsFile(pairsId, 'meta.json'),
+      PairsMetaSchema,
+    );
     if (meta === undefined) throw new PermanentJobError(`pairs "${pairsId}" do not exist`);
     if (meta.splits.train.count === 0) {
       throw new PermanentJobError('training needs pairs in the train split');

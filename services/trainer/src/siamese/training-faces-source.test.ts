@@ -19,6 +19,7 @@ async function face(name: string, fields: Record<string, string>): Promise<strin
     rawKey: `raw/${name}`,
     outcome: 'face',
     faceCount: 1,
+    extractedAt: '2026-11-30T00:00:00.000Z',
     ...fields,
   };
   await store.put(`datasets/d1/records/ann/${name}.json`, Buffer.from(JSON.stringify(record)));

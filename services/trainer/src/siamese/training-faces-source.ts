@@ -3,8 +3,10 @@
 // face-api, the detector that found them (descriptors and crops depend on its box). The card names
 // both; the predictor follows it.
 import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
 import {
   embeddingSpaceOfRecord,
@@ -46,7 +48,7 @@ export async function trainingFacesSource(
     const records = await Promise.all(
       grayFaceKeys
         .slice(start, start + READS_AT_ONCE)
-        .map((key) => readJsonObject<FaceRecord>(store, recordKeyOfGrayFace(key))),
+        .map((key) => readStoredDocument(store, recordKeyOfGrayFace(key), FaceRecordSchema)),
     );
     for (const record of records) {
       if (record === undefined) continue;

@@ -1,13 +1,4 @@
-// The transfer architecture's training and measurement, on faces (descriptors) rather than pairs:
-//  - enough test people (≥ SPLIT_MIN_TEST_PEOPLE): train on the train people, stop early on the
-//    validation people, protocol (a) on the test people;
-//  - fewer (a small dataset): protocol (a) by k-fold cross-validation over identities (each fold
-//    trains, stops early and is measured on its own people), then the shipped model is trained on
-//    everyone, stopping early on validation photos of those people.
-// Either way protocol (b) measures the shipped model on its own people's held-out photos, which never
-// enter training, validation or the gallery, and the threshold is set for the target FAR against a
-// gallery of people the measuring model never saw.
-import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
 import type {
   CardThreshold,
   EpochReport,
@@ -18,7 +9,8 @@ import { type Labelled, openSetIdentification } from '@faceshot/shared/evaluatio
 import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
 import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
 import { storageKeys } from '@faceshot/shared/storage/keys';
-import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { heldOutPhotosProtocol, unseenPeopleProtocol } from './recognition-protocols.js';
@@ -43,7 +35,7 @@ export interface DatasetFaces {
 
 /** Kept faces of the dataset with their descriptors, split into training and held-out photos. */
 export async function readDatasetFaces(store: ObjectStore, meta: PairsMeta): Promise<DatasetFaces> {
-  const curation = await readJsonObject<Curation>(store, storageKeys.curation(meta.datasetId));
+  const curation = await readStoredDocument(store, storageKeys.curation(meta.datasetId), CurationSchema);
   if (curation === undefined) throw new PermanentJobError(`dataset "${meta.datasetId}" has no curation`);
   const held = new Set(Object.values(meta.heldOut ?? {}).flatMap((entry) => entry.faces));
   const faces: DatasetFaces = {
@@ -54,9 +46,10 @@ export async function readDatasetFaces(store: ObjectStore, meta: PairsMeta): Pro
   };
   for (const [faceId, decision] of Object.entries(curation.faces).sort(([a], [b]) => a.localeCompare(b))) {
     if (decision.status !== 'kept') continue;
-    const record = await readJsonObject<FaceRecord>(
+    const record = await readStoredDocument(
       store,
       storageKeys.faceRecord(meta.datasetId, decision.identity, faceId),
+      FaceRecordSchema,
     );
     const size = record?.descriptor?.length ?? 0;
     if (record?.descriptor === undefined || size === 0)
