@@ -1,4 +1,4 @@
-// Storage keys for the layout in DESIGN.md. Every key that reaches an ObjectStore passes
+// Storage keys for the layout in docs/architecture.md ("Data flow"). Every key that reaches an ObjectStore passes
 // `assertValidKey`, so a hostile identity or id can never escape its prefix on either backend.
 
 /** A key, prefix or identity name that cannot be used; the message says why. */
@@ -92,7 +92,7 @@ function sha(value: string): string {
   return value;
 }
 
-/** The bucket layout of DESIGN.md ("Data flow"). */
+/** The bucket layout: which stage writes where is in docs/architecture.md ("Data flow"). */
 export const storageKeys = {
   datasetPrefix: (datasetId: string) => `datasets/${part(datasetId, 'dataset id')}/`,
   datasetManifest: (datasetId: string) => `datasets/${part(datasetId, 'dataset id')}/manifest.json`,
