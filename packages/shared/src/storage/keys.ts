@@ -1,5 +1,6 @@
-// Storage keys for the layout in docs/architecture.md ("Data flow"). Every key that reaches an ObjectStore passes
-// `assertValidKey`, so a hostile identity or id can never escape its prefix on either backend.
+// Storage keys for the layout in docs/architecture.md ("Data flow"). Every key that reaches an
+// ObjectStore passes `assertValidKey`, so a hostile identity or id can never escape its prefix on
+// either backend.
 
 /** A key, prefix or identity name that cannot be used; the message says why. */
 export class InvalidKeyError extends Error {
