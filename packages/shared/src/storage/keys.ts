@@ -96,7 +96,6 @@ function sha(value: string): string {
 /** The bucket layout: which stage writes where is in docs/architecture.md ("Data flow"). */
 export const storageKeys = {
   datasetPrefix: (datasetId: string) => `datasets/${part(datasetId, 'dataset id')}/`,
-  datasetManifest: (datasetId: string) => `datasets/${part(datasetId, 'dataset id')}/manifest.json`,
   identityPrefix: (datasetId: string, stage: 'raw' | 'faces' | 'gray' | 'records', identity: string) =>
     `datasets/${part(datasetId, 'dataset id')}/${stage}/${identityPart(identity)}/`,
   raw: (datasetId: string, identity: string, sha256: string, extension: string) => {
