@@ -13,7 +13,7 @@ import {
   DownloadUrlItem,
   TrainingFields,
 } from '../request-schemas.js';
-import { streamEvents } from '../server-sent-events.js';
+import { EventStreamResponse, streamEvents } from '../server-sent-events.js';
 import { PipelineStatusSchema } from '../services/pipeline-status.js';
 import { PipelineService, type PipelineServiceDependencies } from '../services/pipelines.js';
 
@@ -100,10 +100,7 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRouteDependencies
           'changes, then `event: end` with the final state once it completed, failed or was cancelled.',
         params: PipelineParams,
         response: {
-          200: {
-            description: 'An event stream',
-            content: { 'text/event-stream': { schema: Type.String() } },
-          },
+          200: EventStreamResponse,
           404: ProblemSchema,
         },
       },
