@@ -1,7 +1,6 @@
 // `faceshot eval` as a user runs it: the CLI process on a small folder of lfw-dev people (symbolic
 // links: the photos stay where they are), with a temporary storage that holds one trained model.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,8 @@ import { writeTinyOnnxModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model
 import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { layersModelFiles, modelArtifacts } from '@faceshot/trainer/siamese/model-artifacts';
 import sharp from 'sharp';
-import { identitiesOf, photosOf, repoRoot } from './support/datasets.js';
+import { identitiesOf, photosOf } from './support/datasets.js';
+import { runCli } from './support/run-command.js';
 
 const PEOPLE = 6;
 const PHOTOS_EACH = 4;
@@ -60,34 +60,10 @@ after(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function runEval(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(repoRoot, 'packages/cli/dist/main.js'), 'eval', ...args],
-      {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH ?? '',
-          STORAGE_DIR: path.join(work, 'objects'),
-          EXTRACT_THREADS: '2',
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+function runEval(args: string[], env: Record<string, string> = {}) {
+  return runCli(['eval', ...args], {
+    cwd: work,
+    env: { STORAGE_DIR: path.join(work, 'objects'), EXTRACT_THREADS: '2', ...env },
   });
 }
 

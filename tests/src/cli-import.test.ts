@@ -1,11 +1,10 @@
 // `faceshot import` as a user runs it: the CLI process against a real API, with the seed's photos.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
-import { datasetPath, identitiesOf, photosOf, repoRoot } from './support/datasets.js';
+import { datasetPath, identitiesOf, photosOf } from './support/datasets.js';
 import { getJson } from './support/http.js';
+import { runCli } from './support/run-command.js';
 
 let stack: ApiStack;
 before(async () => {
@@ -15,26 +14,12 @@ after(async () => {
   await stack.stop();
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/dist/main.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', FACESHOT_API_URL: stack.baseUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCliOnStack(args: string[]) {
+  return runCli(args, { env: { FACESHOT_API_URL: stack.baseUrl } });
 }
 
 it('imports seed-gray-faces: per-identity counts match the folders, the 3 duplicates are stored once', async () => {
-  const { code, stdout, stderr } = await runCli([
+  const { code, stdout, stderr } = await runCliOnStack([
     'import',
     datasetPath('seed-gray-faces'),
     '--dataset',
@@ -71,30 +56,13 @@ it('imports seed-gray-faces: per-identity counts match the folders, the 3 duplic
   assert.equal(objects, files - 3, 'byte-identical photos are stored once');
 
   // Importing again changes nothing: every photo is now a duplicate.
-  const again = await runCli(['import', datasetPath('seed-gray-faces'), '--dataset', 'seed']);
+  const again = await runCliOnStack(['import', datasetPath('seed-gray-faces'), '--dataset', 'seed']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`total\\s+${files}\\s+0\\s+${files}\\s+0`));
 });
 
 it('exits 1 with a clear message when the API is not there', async () => {
-  const child = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const process_ = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'packages/cli/dist/main.js'),
-        'import',
-        datasetPath('orl-att-faces'),
-        '--api',
-        'http://127.0.0.1:1',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    process_.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    process_.once('exit', (code) => resolve({ code, stderr }));
-  });
+  const child = await runCli(['import', datasetPath('orl-att-faces'), '--api', 'http://127.0.0.1:1']);
   assert.equal(child.code, 1);
   assert.match(child.stderr, /cannot reach the API at http:\/\/127\.0\.0\.1:1/);
 });

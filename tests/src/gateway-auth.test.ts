@@ -15,6 +15,7 @@ import { type ApiStack, startApiStack } from './support/api-stack.js';
 import { datasetPath, repoRoot } from './support/datasets.js';
 import { bearer, call, postJsonAs, TEST_API_KEYS, TEST_KEYS } from './support/gateway.js';
 import { assertProblem } from './support/http.js';
+import { runCli } from './support/run-command.js';
 
 describe('API keys', () => {
   let stack: ApiStack;
@@ -218,37 +219,22 @@ describe('faceshot CLI with a key', () => {
     await fs.rm(workDir, { recursive: true, force: true });
   });
 
-  function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/dist/main.js'), ...args], {
-        cwd,
-        env: { PATH: process.env.PATH ?? '', FACESHOT_API_URL: stack.baseUrl, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  function runCliOnStack(args: string[], cwd: string, env: Record<string, string> = {}) {
+    return runCli(args, { cwd, env: { FACESHOT_API_URL: stack.baseUrl, ...env } });
   }
 
   it('fails with a hint without a key, and imports with FACESHOT_API_KEY, --api-key or ./data/api-key', async () => {
-    const refused = await runCli(['import', photos, '--dataset', 'keyed'], workDir);
+    const refused = await runCliOnStack(['import', photos, '--dataset', 'keyed'], workDir);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /HTTP 401: .*FACESHOT_API_KEY or --api-key/);
 
-    const fromEnv = await runCli(['import', photos, '--dataset', 'keyed'], workDir, {
+    const fromEnv = await runCliOnStack(['import', photos, '--dataset', 'keyed'], workDir, {
       FACESHOT_API_KEY: TEST_KEYS.writer,
     });
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
     assert.match(fromEnv.stdout, /total\s+2\s+2\s+0\s+0/);
 
-    const fromFlag = await runCli(
+    const fromFlag = await runCliOnStack(
       ['import', photos, '--dataset', 'keyed', '--api-key', TEST_KEYS.writer],
       workDir,
     );
@@ -257,7 +243,7 @@ describe('faceshot CLI with a key', () => {
 
     await fs.mkdir(path.join(workDir, 'data'));
     await fs.writeFile(path.join(workDir, 'data', 'api-key'), `${TEST_KEYS.writer}\n`, { mode: 0o600 });
-    const fromFile = await runCli(['import', photos, '--dataset', 'keyed'], workDir);
+    const fromFile = await runCliOnStack(['import', photos, '--dataset', 'keyed'], workDir);
     assert.equal(fromFile.code, 0, fromFile.stderr);
     assert.match(fromFile.stdout, /total\s+2\s+0\s+2\s+0/);
   });

@@ -12,6 +12,7 @@ import { createLogger } from '@faceshot/shared/logger';
 import { redisAnswers, resolveRedis } from '@faceshot/standalone/embedded-redis';
 import { startStandalone } from '@faceshot/standalone/standalone';
 import { getJson } from './support/http.js';
+import { pollUntil } from './support/poll.js';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,16 +52,13 @@ function run(env: Record<string, string>): {
 }
 
 async function waitForReady(baseUrl: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await getJson(`${baseUrl}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) assert.fail(`${baseUrl}/readyz not 200 within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // An error is a server not listening yet.
+  await pollUntil(
+    async () => ((await getJson(`${baseUrl}/readyz`)).status === 200 ? true : undefined),
+    timeoutMs,
+    `${baseUrl}/readyz to answer 200`,
+    { intervalMs: 100, retryErrors: true },
+  );
 }
 
 /** Names of the live child processes of `pid`, read from /proc. */

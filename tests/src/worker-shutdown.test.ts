@@ -9,6 +9,7 @@ import { loadConfig } from '@faceshot/shared/config';
 import { createLogger } from '@faceshot/shared/logger';
 import type { StageProcessor } from '@faceshot/shared/queues/stage-worker';
 import { closeRuntime, createRuntime, type Runtime, startWorkerRole } from '@faceshot/shared/runtime';
+import { pollUntil } from './support/poll.js';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 
 let redis: TestRedis;
@@ -45,12 +46,9 @@ function slowCurate(onStart: () => void): StageProcessor<'curate'> {
   };
 }
 
+/** Until `check` says true (every 50 ms). */
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await pollUntil(async () => ((await check()) ? true : undefined), timeoutMs, what, 50);
 }
 
 it('lets an active job finish before the worker stops', async () => {

@@ -1,6 +1,5 @@
 // The HTTP gateway as a Fastify instance, built from its dependencies so tests can run it in-process.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config, GatewayConfig, Limits } from '@faceshot/shared/config';
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
@@ -12,14 +11,10 @@ import { JobWaiter } from '@faceshot/shared/queues/job-waiter';
 import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type RawServerDefault,
-  type RouteOptions,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import type { ApiInstance } from './api-instance.js';
 import { registerAdminBoard } from './gateway/admin-board.js';
 import { ApiKeyring, assertAuthConfigured, publicRoutes, registerAuth } from './gateway/auth.js';
 import { registerCors } from './gateway/cors.js';
@@ -82,14 +77,6 @@ interface LoggedRequest {
   ip?: string;
   socket?: { remotePort?: number };
 }
-
-export type ApiInstance = FastifyInstance<
-  RawServerDefault,
-  IncomingMessage,
-  ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
 
 export interface BuildOptions {
   /** Sees every route as it is added (the OpenAPI test checks each one is documented). */

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiInstance } from './app.js';
+import type { ApiInstance } from './api-instance.js';
 import { redactUrl } from './redact.js';
 
 export const ProblemSchema = Type.Object(

@@ -2,7 +2,14 @@
 // whenever it changed; a final `end` event carries the terminal state, then the stream closes. Reading
 // state (instead of relaying queue events) works with any number of API and worker processes and
 // survives a Redis restart: the next read simply sees the current state.
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** The 200 answer of a route that streams events, for its OpenAPI schema. */
+export const EventStreamResponse = {
+  description: 'An event stream',
+  content: { 'text/event-stream': { schema: Type.String() } },
+};
 
 export interface Snapshot {
   data: unknown;

@@ -8,7 +8,6 @@ function person(identity: string, ...embeddings: number[][]): GalleryIdentity {
     identity,
     enrolledAt: '',
     updatedAt: '',
-    mean: [],
     photos: embeddings.map((embedding, index) => ({
       sha256: `${identity}-${index}`,
       photoKey: `galleries/m/${identity}-${index}.png`,

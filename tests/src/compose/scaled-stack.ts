@@ -20,6 +20,7 @@ import {
   type ProjectContainer,
 } from '../support/compose-stack.js';
 import { describePipeline, E2eClient, samplePeople } from '../support/e2e-api.js';
+import { pollUntil } from '../support/poll.js';
 
 const KEY = randomBytes(24).toString('hex');
 const PEOPLE = 6;
@@ -50,21 +51,9 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-  throw new Error(
-    `timed out after ${seconds(timeoutMs)} waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`,
-  );
+/** Once a second until `probe` answers; a probe that throws (the stack is not up yet) is asked again. */
+function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(probe, timeoutMs, what, { intervalMs: 1_000, retryErrors: true });
 }
 
 /** Completed jobs per container (full name) and queue, from the workers' JSON log lines. */

@@ -12,7 +12,7 @@ import { createRedis } from '@faceshot/shared/redis';
 import { closeRuntime, createRuntime, type Runtime } from '@faceshot/shared/runtime';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { pollUntil } from '../support/role-processes.js';
+import { pollUntil } from '../support/poll.js';
 import { type TestRedis, useTestRedis } from '../support/test-redis.js';
 
 let redis: TestRedis;

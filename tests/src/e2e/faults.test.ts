@@ -22,14 +22,9 @@ import {
   s3Environment,
   samplePeople,
 } from '../support/e2e-api.js';
+import { pollUntil } from '../support/poll.js';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
-import {
-  apiUrlOf,
-  type LogLine,
-  pollUntil,
-  type RoleProcess,
-  RoleSupervisor,
-} from '../support/role-processes.js';
+import { apiUrlOf, type LogLine, type RoleProcess, RoleSupervisor } from '../support/role-processes.js';
 import { startTestS3, type TestS3 } from '../support/test-s3.js';
 
 const KEY = randomBytes(24).toString('hex');

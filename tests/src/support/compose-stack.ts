@@ -3,60 +3,13 @@
 // images exist) and an override of the test's own. Talks to docker-compose (1.29 CLI) for the project
 // and to the container engine's Docker-compatible API (DOCKER_HOST) for what compose cannot do: kill
 // one replica, list what the project left behind.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './datasets.js';
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs a command; resolves with its output whatever the exit code (rejects only on a timeout). */
-export function run(
-  command: string,
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
-): Promise<CommandResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? repoRoot,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(
-          `${command} ${args.join(' ')} timed out after ${options.timeoutMs} ms\n${stderr.slice(-2000)}`,
-        ),
-      );
-    }, options.timeoutMs ?? 120_000);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`could not run ${command}: ${error.message}`));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+import { type CommandResult, runCommand } from './run-command.js';
 
 /** The engine's API socket: DOCKER_HOST=unix://… (containers.sh env), else Docker's default socket. */
 function engineSocket(): string {
@@ -171,7 +124,10 @@ export class ComposeStack {
 
   composeRaw(args: readonly string[], timeoutMs = 300_000): Promise<CommandResult> {
     const fileArgs = this.files.flatMap((file) => ['-f', file]);
-    return run('docker-compose', ['-p', this.project, ...fileArgs, ...args], { env: this.env, timeoutMs });
+    return runCommand('docker-compose', ['-p', this.project, ...fileArgs, ...args], {
+      env: this.env,
+      timeoutMs,
+    });
   }
 
   /** Every container of the project (running or not), from the engine. */

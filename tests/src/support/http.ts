@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { pollUntil } from './poll.js';
 
 export interface JsonResponse {
   status: number;
@@ -22,16 +23,19 @@ export async function waitForJob(
   id: string,
   timeoutMs = 15_000,
 ): Promise<JsonResponse> {
-  const deadline = Date.now() + timeoutMs;
-  // Quick at first (most test jobs take milliseconds), then at most once a second.
-  for (let poll = 0; ; poll++) {
-    const response = await getJson(`${baseUrl}/v1/jobs/${queue}/${encodeURIComponent(id)}`);
-    assert.equal(response.status, 200, JSON.stringify(response.body));
-    if (response.body.state === 'completed' || response.body.state === 'failed') return response;
-    if (Date.now() > deadline)
-      assert.fail(`job ${queue}/${id} still ${String(response.body.state)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 1.5 ** poll)));
-  }
+  let state = 'unknown';
+  return pollUntil(
+    async () => {
+      const response = await getJson(`${baseUrl}/v1/jobs/${queue}/${encodeURIComponent(id)}`);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      state = String(response.body.state);
+      return state === 'completed' || state === 'failed' ? response : undefined;
+    },
+    timeoutMs,
+    `job ${queue}/${id} (still ${state})`,
+    // Quick at first (most test jobs take milliseconds), then at most once a second.
+    { intervalMs: (poll) => Math.min(1000, 25 * 1.5 ** poll) },
+  );
 }
 
 export function assertProblem(response: JsonResponse, status: number, detail: RegExp): void {

@@ -340,19 +340,3 @@ export function apiUrlOf(env: Readonly<Record<string, string>>): string {
   const host = env.API_HOST ?? '127.0.0.1';
   return `http://${host}:${env.API_PORT ?? '3000'}`;
 }
-
-/** Calls `check` every `intervalMs` until it answers something other than undefined. */
-export async function pollUntil<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  what: string,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await check();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}

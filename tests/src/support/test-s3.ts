@@ -13,6 +13,7 @@ import { freePort } from '@faceshot/shared/free-port';
 import { deletePrefix } from '@faceshot/shared/storage/object-store';
 import { S3ObjectStore } from '@faceshot/shared/storage/s3-object-store';
 import { repoRoot } from './datasets.js';
+import { pollUntil } from './poll.js';
 
 export interface TestS3 {
   /** Which server this is: 'rgw-container', 'minio-container', 'environment' or 's3rver'. */
@@ -48,16 +49,15 @@ const RGW_READY = 's3 ready on port 9000';
 
 /** Resolves once `url` answers HTTP at all (any status), or throws after `timeoutMs`. */
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
+  await pollUntil(
+    async () => {
       await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms: ${error}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+      return true;
+    },
+    timeoutMs,
+    `${url} to answer`,
+    { retryErrors: true },
+  );
 }
 
 /**

@@ -1,8 +1,9 @@
 // Datasets and their image manifests, kept in Redis so that concurrent uploads and download jobs
 // update them atomically (one hash field per image; HSETNX decides which writer stores a photo).
 // The photos themselves are in object storage under datasets/<id>/ (content-addressed keys).
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { newId } from '../ids.js';
+import { JsonHash } from '../redis-json-hash.js';
 
 export interface Dataset {
   id: string;
@@ -52,16 +53,23 @@ export class DatasetRepository {
   private get datasetsKey(): string {
     return `${this.prefix}:meta:datasets`;
   }
+  private get records(): JsonHash<Dataset> {
+    return new JsonHash(this.redis, this.datasetsKey);
+  }
   private get namesKey(): string {
     return `${this.prefix}:meta:dataset-names`;
   }
   private imagesKey(datasetId: string): string {
     return `${this.prefix}:meta:dataset:${datasetId}:images`;
   }
+  /** A dataset's photo manifest: one entry per photo, by the sha256 of its bytes. */
+  private manifest(datasetId: string): JsonHash<ManifestEntry> {
+    return new JsonHash(this.redis, this.imagesKey(datasetId));
+  }
 
   async create(name: string): Promise<Dataset> {
     const dataset: Dataset = {
-      id: `ds_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      id: newId('ds'),
       name,
       createdAt: new Date().toISOString(),
     };
@@ -81,8 +89,7 @@ export class DatasetRepository {
   }
 
   async get(id: string): Promise<Dataset | undefined> {
-    const raw = await this.redis.hget(this.datasetsKey, id);
-    return raw === null ? undefined : (JSON.parse(raw) as Dataset);
+    return this.records.get(id);
   }
 
   async findByName(name: string): Promise<Dataset | undefined> {
@@ -91,10 +98,7 @@ export class DatasetRepository {
   }
 
   async list(): Promise<Dataset[]> {
-    const all = await this.redis.hvals(this.datasetsKey);
-    return all
-      .map((raw) => JSON.parse(raw) as Dataset)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return (await this.records.values()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   async delete(dataset: Dataset): Promise<void> {
@@ -112,10 +116,9 @@ export class DatasetRepository {
    * recorded it, or the entry that was there first (the photo is then a duplicate).
    */
   async claimImage(datasetId: string, entry: ManifestEntry): Promise<ManifestEntry | undefined> {
-    const claimed = await this.redis.hsetnx(this.imagesKey(datasetId), entry.sha256, JSON.stringify(entry));
-    if (claimed === 1) return undefined;
-    const existing = await this.redis.hget(this.imagesKey(datasetId), entry.sha256);
-    return existing === null ? undefined : (JSON.parse(existing) as ManifestEntry);
+    const manifest = this.manifest(datasetId);
+    if (await manifest.setIfAbsent(entry.sha256, entry)) return undefined;
+    return manifest.get(entry.sha256);
   }
 
   private overridesKey(datasetId: string): string {
@@ -137,20 +140,17 @@ export class DatasetRepository {
   }
 
   async image(datasetId: string, sha256: string): Promise<ManifestEntry | undefined> {
-    const raw = await this.redis.hget(this.imagesKey(datasetId), sha256);
-    return raw === null ? undefined : (JSON.parse(raw) as ManifestEntry);
+    return this.manifest(datasetId).get(sha256);
   }
 
   async images(datasetId: string): Promise<ManifestEntry[]> {
-    const all = await this.redis.hvals(this.imagesKey(datasetId));
-    return all.map((raw) => JSON.parse(raw) as ManifestEntry);
+    return this.manifest(datasetId).values();
   }
 
   /** Removes every manifest entry of one identity; returns the removed entries. */
   async removeIdentity(datasetId: string, identity: string): Promise<ManifestEntry[]> {
     const removed = (await this.images(datasetId)).filter((entry) => entry.identity === identity);
-    if (removed.length > 0)
-      await this.redis.hdel(this.imagesKey(datasetId), ...removed.map((entry) => entry.sha256));
+    await this.manifest(datasetId).delete(...removed.map((entry) => entry.sha256));
     return removed;
   }
 }

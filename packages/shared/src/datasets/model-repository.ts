@@ -1,7 +1,8 @@
 // Models as the API knows them (id, dataset, architecture, jobs), kept in Redis beside the datasets.
 // The trained artifacts themselves are under models/<id>/ in object storage.
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { newId, relatedId } from '../ids.js';
+import { JsonHash } from '../redis-json-hash.js';
 
 /**
  * The built-in model: face-api's pretrained 128-d descriptor compared by Euclidean distance. It needs
@@ -22,36 +23,32 @@ export interface ModelEntry {
 }
 
 export class ModelRepository {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+  private readonly entries: JsonHash<ModelEntry>;
 
-  private get key(): string {
-    return `${this.prefix}:meta:models`;
+  constructor(redis: Redis, prefix: string) {
+    this.entries = new JsonHash(redis, `${prefix}:meta:models`);
   }
 
+  /** A new model's id and its pairs' id, with the same random part (model_x, pairs_x). */
   newIds(): { modelId: string; pairsId: string } {
-    const id = randomUUID().replaceAll('-', '').slice(0, 16);
-    return { modelId: `model_${id}`, pairsId: `pairs_${id}` };
+    const modelId = newId('model');
+    return { modelId, pairsId: relatedId(modelId, 'pairs') };
   }
 
   async save(entry: ModelEntry): Promise<void> {
-    await this.redis.hset(this.key, entry.id, JSON.stringify(entry));
+    await this.entries.set(entry.id, entry);
   }
 
   async get(id: string): Promise<ModelEntry | undefined> {
-    const raw = await this.redis.hget(this.key, id);
-    return raw === null ? undefined : (JSON.parse(raw) as ModelEntry);
+    return this.entries.get(id);
   }
 
+  /** Oldest first. */
   async list(): Promise<ModelEntry[]> {
-    return (await this.redis.hvals(this.key))
-      .map((raw) => JSON.parse(raw) as ModelEntry)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return (await this.entries.values()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   async delete(id: string): Promise<void> {
-    await this.redis.hdel(this.key, id);
+    await this.entries.delete(id);
   }
 }

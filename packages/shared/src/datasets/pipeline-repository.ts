@@ -1,7 +1,8 @@
 // Pipelines as the API knows them: which dataset and model, and the id of each stage's job in the
 // BullMQ flow (download → extract → curate → pairs → train → enrol). Kept in Redis beside the models.
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { newId } from '../ids.js';
+import { JsonHash } from '../redis-json-hash.js';
 
 export interface PipelineEntry {
   id: string;
@@ -20,31 +21,26 @@ export interface PipelineEntry {
 }
 
 export class PipelineRepository {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+  private readonly entries: JsonHash<PipelineEntry>;
 
-  private get key(): string {
-    return `${this.prefix}:meta:pipelines`;
+  constructor(redis: Redis, prefix: string) {
+    this.entries = new JsonHash(redis, `${prefix}:meta:pipelines`);
   }
 
   newId(): string {
-    return `pl_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    return newId('pl');
   }
 
   async save(entry: PipelineEntry): Promise<void> {
-    await this.redis.hset(this.key, entry.id, JSON.stringify(entry));
+    await this.entries.set(entry.id, entry);
   }
 
   async get(id: string): Promise<PipelineEntry | undefined> {
-    const raw = await this.redis.hget(this.key, id);
-    return raw === null ? undefined : (JSON.parse(raw) as PipelineEntry);
+    return this.entries.get(id);
   }
 
+  /** Newest first. */
   async list(): Promise<PipelineEntry[]> {
-    return (await this.redis.hvals(this.key))
-      .map((raw) => JSON.parse(raw) as PipelineEntry)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return (await this.entries.values()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 }

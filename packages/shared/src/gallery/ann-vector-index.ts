@@ -4,7 +4,7 @@ import { toMatches } from './exact-vector-index.js';
 import { squaredDistance } from './squared-distance.js';
 import { TopK } from './top-k.js';
 import { checkQuery } from './vector-checks.js';
-import type { VectorIndex, VectorMatch } from './vector-index.js';
+import type { VectorIndex, VectorMatch } from './vector-search.js';
 
 /** HNSW parameters (usearch names in brackets). */
 export interface AnnParameters {

@@ -1,7 +1,7 @@
 import { squaredDistance } from './squared-distance.js';
 import { TopK } from './top-k.js';
 import { checkQuery } from './vector-checks.js';
-import type { VectorIndex, VectorMatch } from './vector-index.js';
+import type { VectorIndex, VectorMatch } from './vector-search.js';
 
 /** Scans every row: recall 1, no build cost, O(n·d) per query. buildVectorIndex checks the matrix. */
 export class ExactVectorIndex implements VectorIndex {

@@ -1,5 +1,4 @@
-// A model's gallery: the enrolled identities, an embedding per reference photo and their mean, kept
-// in Redis beside the models. Every write is one Lua script (atomic across processes) and bumps the
+// A model's gallery: the enrolled identities and an embedding per reference photo, kept in Redis beside the models. Every write is one Lua script (atomic across processes) and bumps the
 // gallery's version, which is how prediction workers know their in-memory copy is stale.
 import type { Redis } from 'ioredis';
 
@@ -19,14 +18,13 @@ export interface GalleryIdentity {
   enrolledAt: string;
   updatedAt: string;
   photos: GalleryPhoto[];
-  /** Mean of the photos' embeddings. */
-  mean: number[];
 }
 
 // KEYS[1] gallery hash, KEYS[2] version, KEYS[3] embedding space; ARGV[1] identity, ARGV[2] photos
 // JSON, ARGV[3] now, ARGV[4] the embedding space of the photos. Photos whose sha256 the identity
 // already holds are skipped (re-enrolling is harmless). A gallery holding embeddings of another space
 // takes none: returns ['mismatch', its space]. Else returns [identity JSON, number of photos added].
+// (Entries written by older versions carry a `mean` of the embeddings that nothing read; a write drops it.)
 const ADD_PHOTOS = `
 local space = redis.call('GET', KEYS[3])
 if space and space ~= ARGV[4] and redis.call('HLEN', KEYS[1]) > 0 then return { 'mismatch', space } end
@@ -44,11 +42,7 @@ for _, photo in ipairs(cjson.decode(ARGV[2])) do
     added = added + 1
   end
 end
-local mean = {}
-for _, photo in ipairs(entry.photos) do
-  for i, value in ipairs(photo.embedding) do mean[i] = (mean[i] or 0) + value / #entry.photos end
-end
-entry.mean = mean
+entry.mean = nil
 entry.updatedAt = ARGV[3]
 local encoded = cjson.encode(entry)
 redis.call('HSET', KEYS[1], ARGV[1], encoded)
@@ -81,17 +75,13 @@ redis.call('INCR', KEYS[2])
 return raw
 `;
 
-/** Lua's cjson encodes an empty array as {}; give callers arrays back. */
+/** Lua's cjson encodes an empty array as {}; give callers arrays back (and no older `mean`). */
 function parseIdentity(raw: string): GalleryIdentity {
-  const entry = JSON.parse(raw) as GalleryIdentity & {
+  const { mean: _mean, ...entry } = JSON.parse(raw) as GalleryIdentity & {
     photos: GalleryPhoto[] | object;
-    mean: number[] | object;
+    mean?: unknown;
   };
-  return {
-    ...entry,
-    photos: Array.isArray(entry.photos) ? entry.photos : [],
-    mean: Array.isArray(entry.mean) ? entry.mean : [],
-  };
+  return { ...entry, photos: Array.isArray(entry.photos) ? entry.photos : [] };
 }
 
 /** Photos of one embedding space offered to a gallery of another (e.g. an ONNX model's files replaced). */

@@ -3,23 +3,11 @@
 import { type AnnParameters, AnnVectorIndex } from './ann-vector-index.js';
 import { ExactVectorIndex } from './exact-vector-index.js';
 import { checkLabels, checkMatrix } from './vector-checks.js';
+import type { VectorIndex } from './vector-search.js';
 
 export type { AnnParameters } from './ann-vector-index.js';
 export { ANN_DEFAULTS } from './ann-vector-index.js';
-
-export interface VectorMatch {
-  label: number;
-  /** Euclidean distance (not squared). */
-  distance: number;
-}
-
-export interface VectorIndex {
-  readonly kind: 'exact' | 'ann';
-  readonly dimensions: number;
-  readonly size: number;
-  /** The k nearest stored vectors (fewer if size < k), nearest first. */
-  search(query: Float32Array, k: number): VectorMatch[];
-}
+export type { VectorIndex, VectorMatch } from './vector-search.js';
 
 export interface VectorIndexOptions {
   /** Label of row i (default i). Several rows may share a label (e.g. several photos of one person). */

@@ -1,5 +1,5 @@
 // Every queue, with the schema of its job payload and of its result. Payloads carry ids and storage
-// keys, never image bytes; results carry summaries, never bulk data (DESIGN.md, "Data flow").
+// keys, never image bytes; results carry summaries, never bulk data (docs/architecture.md, "Data flow").
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { IdSchema } from '../ids.js';
 import { FACE_ENGINE_PATTERN } from '../vision/face-engine-id.js';

@@ -11,7 +11,7 @@ import {
 const SHA = 'a'.repeat(64);
 
 describe('storage keys', () => {
-  it('builds the DESIGN.md layout', () => {
+  it('builds the layout of docs/architecture.md', () => {
     assert.equal(storageKeys.raw('ds_1', 'Kim Yuna', SHA, 'jpg'), `datasets/ds_1/raw/Kim Yuna/${SHA}.jpg`);
     assert.equal(storageKeys.gray('ds_1', 'iu', SHA), `datasets/ds_1/gray/iu/${SHA}.png`);
     assert.equal(storageKeys.pairsFile('p1', 'x1.npy'), 'pairs/p1/x1.npy');

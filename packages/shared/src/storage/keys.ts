@@ -1,5 +1,6 @@
-// Storage keys for the layout in DESIGN.md. Every key that reaches an ObjectStore passes
-// `assertValidKey`, so a hostile identity or id can never escape its prefix on either backend.
+// Storage keys for the layout in docs/architecture.md ("Data flow"). Every key that reaches an
+// ObjectStore passes `assertValidKey`, so a hostile identity or id can never escape its prefix on
+// either backend.
 
 /** A key, prefix or identity name that cannot be used; the message says why. */
 export class InvalidKeyError extends Error {
@@ -92,10 +93,9 @@ function sha(value: string): string {
   return value;
 }
 
-/** The bucket layout of DESIGN.md ("Data flow"). */
+/** The bucket layout: which stage writes where is in docs/architecture.md ("Data flow"). */
 export const storageKeys = {
   datasetPrefix: (datasetId: string) => `datasets/${part(datasetId, 'dataset id')}/`,
-  datasetManifest: (datasetId: string) => `datasets/${part(datasetId, 'dataset id')}/manifest.json`,
   identityPrefix: (datasetId: string, stage: 'raw' | 'faces' | 'gray' | 'records', identity: string) =>
     `datasets/${part(datasetId, 'dataset id')}/${stage}/${identityPart(identity)}/`,
   raw: (datasetId: string, identity: string, sha256: string, extension: string) => {

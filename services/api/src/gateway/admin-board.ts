@@ -6,7 +6,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '@faceshot/shared/queues/definitions';
 import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../api-instance.js';
 import { ADMIN_PREFIX } from './auth.js';
 
 export const QUEUE_BOARD_PATH = `${ADMIN_PREFIX}/queues`;

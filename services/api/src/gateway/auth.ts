@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type ApiKey, type ApiKeyRole, ConfigError, type GatewayConfig } from '@faceshot/shared/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../api-instance.js';
 import { sendProblem } from '../problem.js';
 
 export interface Caller {

@@ -1,7 +1,7 @@
 // Cross-origin access for browser clients on other origins (CORS_ORIGINS). With no origin configured
 // the plugin is not registered at all: no CORS header, so browsers keep other origins out.
 import cors from '@fastify/cors';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../api-instance.js';
 
 /** Register before the auth hook: preflights carry no Authorization header and must be answered first. */
 export async function registerCors(app: ApiInstance, origins: readonly string[]): Promise<void> {

@@ -13,7 +13,7 @@ import { Type } from '@sinclair/typebox';
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../api-instance.js';
 
 export interface MetricsOptions {
   queues: JobQueues;

@@ -6,7 +6,7 @@ import type { GatewayConfig, Limits } from '@faceshot/shared/config';
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifySchema } from 'fastify';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../api-instance.js';
 import type { PublicRoutes } from './auth.js';
 import { completeDocument, type OpenApiObject } from './openapi-document.js';
 

@@ -3,7 +3,7 @@
 // scrapers must never be turned away.
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
-import type { ApiInstance } from '../app.js';
+import type { ApiInstance } from '../api-instance.js';
 import { HttpProblem } from '../problem.js';
 import { callerOf, type PublicRoutes } from './auth.js';
 

@@ -21,6 +21,14 @@ import { Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';
 import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
+import {
+  DOWNLOAD_ITEMS_MAX,
+  DOWNLOAD_QUERIES_MAX,
+  DownloadQueryItem,
+  DownloadUrlItem,
+  IdentityName,
+} from '../request-schemas.js';
+import { requestedDownloads } from '../services/downloads.js';
 import { UploadReader } from '../upload-reader.js';
 
 export interface DatasetRouteDependencies {
@@ -33,11 +41,7 @@ export interface DatasetRouteDependencies {
   bodyIdleTimeoutMs: number;
 }
 
-/** Photos a name search downloads when the request gives no limit (the original project used 20 per person). */
-export const DEFAULT_SEARCH_LIMIT = 20;
-
 const DatasetSchema = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String() });
-const IdentityName = Type.String({ minLength: 1, maxLength: 128 });
 const DatasetParams = Type.Object({ id: IdSchema });
 
 const FileResult = Type.Object({
@@ -62,33 +66,11 @@ type FileResultType = {
 
 export const DownloadRequest = Type.Union([
   Type.Object(
-    {
-      items: Type.Array(
-        Type.Object(
-          { identity: IdentityName, url: Type.String({ pattern: '^https?://', maxLength: 4096 }) },
-          { additionalProperties: false },
-        ),
-        { minItems: 1, maxItems: 1000 },
-      ),
-    },
+    { items: Type.Array(DownloadUrlItem, { minItems: 1, maxItems: DOWNLOAD_ITEMS_MAX }) },
     { additionalProperties: false },
   ),
   Type.Object(
-    {
-      queries: Type.Array(
-        Type.Object(
-          {
-            identity: IdentityName,
-            query: Type.String({ minLength: 1, maxLength: 256 }),
-            limit: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: 200, description: 'Photos to download; default 20' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        { minItems: 1, maxItems: 100 },
-      ),
-    },
+    { queries: Type.Array(DownloadQueryItem, { minItems: 1, maxItems: DOWNLOAD_QUERIES_MAX }) },
     { additionalProperties: false },
   ),
 ]);
@@ -360,24 +342,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRouteDependencies> 
     async (request, reply) => {
       const dataset = await datasetOr404(request.params.id);
       const body = request.body;
-      // One job per URL, or one per name search.
-      const requested =
-        'items' in body
-          ? body.items.map((item) => ({
-              identity: item.identity,
-              url: item.url,
-              source: { kind: 'url' as const, url: item.url },
-            }))
-          : body.queries.map((query) => ({
-              identity: query.identity,
-              query: query.query,
-              source: {
-                kind: 'search' as const,
-                query: query.query,
-                limit: query.limit ?? DEFAULT_SEARCH_LIMIT,
-              },
-            }));
-      for (const item of requested) identityOr400(item.identity);
+      const requested = requestedDownloads(body);
       const ids = await deps.queues.enqueueMany(
         'download',
         requested.map((item) => ({ datasetId: dataset.id, identity: item.identity, source: item.source })),

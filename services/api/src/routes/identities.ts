@@ -1,5 +1,6 @@
-// A model's gallery over HTTP. Writes (enrol, rename, delete) go through the enrol queue and the
-// request waits for the result; reads come straight from the gallery repository.
+// A model's gallery over HTTP. Enrolment (it embeds photos) goes through the enrol queue and the request
+// waits for the result; renames, removals and reads go straight to the gallery repository
+// (services/galleries.ts says why that is safe beside running enrol jobs).
 import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
 import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
 import type { GalleryIdentity, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
@@ -13,6 +14,8 @@ import { identityOr400 } from '../identity-name.js';
 import { assertModelServes, resultOr } from '../model-lookup.js';
 import { type PhotoUploadLimits, receivePhotos } from '../photo-uploads.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
+import { IdentityName } from '../request-schemas.js';
+import { removeIdentity, renameIdentity } from '../services/galleries.js';
 
 export interface IdentityRouteDependencies {
   queues: JobQueues;
@@ -30,10 +33,7 @@ export interface IdentityRouteDependencies {
 export const MAX_ENROL_PHOTOS = 100;
 
 const ModelParams = Type.Object({ id: IdSchema });
-const IdentityParams = Type.Object({
-  id: IdSchema,
-  identity: Type.String({ minLength: 1, maxLength: 128 }),
-});
+const IdentityParams = Type.Object({ id: IdSchema, identity: IdentityName });
 const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
 const IdentitySummary = Type.Object({
   identity: Type.String(),
@@ -279,17 +279,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       schema: {
         summary: 'Rename an enrolled person',
         params: IdentityParams,
-        body: Type.Object(
-          { identity: Type.String({ minLength: 1, maxLength: 128 }) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ identity: IdentityName }, { additionalProperties: false }),
         response: {
           200: IdentitySummary,
           400: ProblemSchema,
           404: ProblemSchema,
           409: ProblemSchema,
-          500: ProblemSchema,
-          504: ProblemSchema,
         },
       },
     },
@@ -298,17 +293,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       const identity = identityOr400(request.params.identity);
       await assertModelServes(deps, modelId);
       const newIdentity = identityOr400(request.body.identity.trim());
-      const outcome = await deps.waiter.run(
-        'enrol',
-        { action: 'rename', modelId, identity, newIdentity },
-        deps.timeoutMs,
-      );
-      const result = resultOr(outcome, 'renaming', deps.timeoutMs);
-      if (result.outcome === 'missing')
-        throw new HttpProblem(404, `model "${modelId}" has no identity "${identity}"`);
-      if (result.outcome === 'taken')
-        throw new HttpProblem(409, `model "${modelId}" already has "${newIdentity}"`);
-      return summary(await identityOr404(modelId, newIdentity));
+      return summary(await renameIdentity(deps, modelId, identity, newIdentity));
     },
   );
 
@@ -322,8 +307,6 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
           200: Type.Object({ identity: Type.String(), deletedPhotos: Type.Integer() }),
           404: ProblemSchema,
           409: ProblemSchema,
-          500: ProblemSchema,
-          504: ProblemSchema,
         },
       },
     },
@@ -331,11 +314,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteDependencies
       const modelId = request.params.id;
       const identity = identityOr400(request.params.identity);
       await assertModelServes(deps, modelId);
-      const outcome = await deps.waiter.run('enrol', { action: 'delete', modelId, identity }, deps.timeoutMs);
-      const result = resultOr(outcome, 'deleting', deps.timeoutMs);
-      if (result.outcome === 'missing')
-        throw new HttpProblem(404, `model "${modelId}" has no identity "${identity}"`);
-      return { identity, deletedPhotos: result.deletedPhotos ?? 0 };
+      return removeIdentity(deps, modelId, identity);
     },
   );
 };

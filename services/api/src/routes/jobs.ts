@@ -4,7 +4,7 @@ import { JobStatusSchema } from '@faceshot/shared/queues/job-status';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem, ProblemSchema } from '../problem.js';
-import { streamEvents } from '../server-sent-events.js';
+import { EventStreamResponse, streamEvents } from '../server-sent-events.js';
 
 export interface JobRouteDependencies {
   queues: JobQueues;
@@ -48,10 +48,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteDependencies> = async 
           'then `event: end` once it completed or failed.',
         params: JobParams,
         response: {
-          200: {
-            description: 'An event stream',
-            content: { 'text/event-stream': { schema: Type.String() } },
-          },
+          200: EventStreamResponse,
           404: ProblemSchema,
         },
       },

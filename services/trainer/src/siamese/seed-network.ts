@@ -1,4 +1,4 @@
-// The seed project's Siamese network, layer for layer (DESIGN.md, "Machine learning"): a small CNN
+// The seed project's Siamese network, layer for layer (README, "Training a model"): a small CNN
 // maps an 80×80 grey face scaled to [0, 1] to 50 numbers; two faces are compared by the Euclidean
 // distance of their embeddings, trained with the contrastive loss.
 import type * as TF from '@tensorflow/tfjs';

@@ -26,7 +26,10 @@ import { readDatasetFaces, type TransferHyperparameters, trainTransfer } from '.
 
 type Tf = typeof TF;
 
-/** The seed's own settings (DESIGN.md), plus the false-accept rate its threshold is set for. */
+/**
+ * The seed's own settings (README, "Training a model"), plus the false-accept rate its threshold is
+ * set for.
+ */
 export const SEED_DEFAULTS = {
   epochs: 50,
   batchSize: 128,
