@@ -7,7 +7,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json ./
-COPY packages/shared/package.json packages/shared/
+COPY packages/core/package.json packages/core/
+COPY packages/vision/package.json packages/vision/
 COPY packages/cli/package.json packages/cli/
 COPY packages/client/package.json packages/client/
 COPY services/api/package.json services/api/
@@ -34,7 +35,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
-COPY --from=build /app/packages/shared packages/shared
+COPY --from=build /app/packages/core packages/core
+COPY --from=build /app/packages/vision packages/vision
 COPY --from=build /app/packages/client packages/client
 COPY --from=build /app/packages/cli packages/cli
 COPY --from=build /app/services services

@@ -13,15 +13,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
-import { extractionOptions } from '@faceshot/extractor/face-extraction';
+import { loadConfig } from '@faceshot/core/config';
+import { type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
+import { FACEAPI_ENGINE, isOnnxEngine, type OnnxEngineId } from '@faceshot/core/engines/face-engine-id';
 import { extractorStages } from '@faceshot/extractor/stages';
-import { loadConfig } from '@faceshot/shared/config';
-import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
-import { FACEAPI_ENGINE, isOnnxEngine, type OnnxEngineId } from '@faceshot/shared/vision/face-engine-id';
 import { postJson, startApiStack } from '@faceshot/tests/support/api-stack';
 import { datasetsRoot } from '@faceshot/tests/support/datasets';
 import { waitForJob } from '@faceshot/tests/support/http';
+import { ExtractionPool } from '@faceshot/vision/extraction-pool';
+import { extractionOptions } from '@faceshot/vision/face-extraction';
 
 const cores = os.availableParallelism();
 const [

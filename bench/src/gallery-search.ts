@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AnnVectorIndex } from '@faceshot/shared/gallery/ann-vector-index';
-import { noisyRows, randomVectors } from '@faceshot/shared/gallery/random-vectors';
+import { AnnVectorIndex } from '@faceshot/predictor/vector-index/ann-vector-index';
 import {
   ANN_DEFAULTS,
   buildVectorIndex,
   type VectorIndex,
   type VectorMatch,
-} from '@faceshot/shared/gallery/vector-index';
+} from '@faceshot/predictor/vector-index/vector-index';
+import { noisyRows, randomVectors } from '@faceshot/tests/support/random-vectors';
 
 const DIMENSIONS = 128;
 const K = 10;

@@ -15,14 +15,14 @@
 import fs, { openAsBlob } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
-import { extractionOptions } from '@faceshot/extractor/face-extraction';
+import { loadConfig } from '@faceshot/core/config';
+import { type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
+import { FACEAPI_ENGINE, isOnnxEngine, type OnnxEngineId } from '@faceshot/core/engines/face-engine-id';
 import { predictorStages } from '@faceshot/predictor/stages';
-import { loadConfig } from '@faceshot/shared/config';
-import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
-import { FACEAPI_ENGINE, isOnnxEngine, type OnnxEngineId } from '@faceshot/shared/vision/face-engine-id';
 import { startApiStack } from '@faceshot/tests/support/api-stack';
 import { identitiesOf, photosOf } from '@faceshot/tests/support/datasets';
+import { ExtractionPool } from '@faceshot/vision/extraction-pool';
+import { extractionOptions } from '@faceshot/vision/face-extraction';
 
 const requestsPerClient = Number(process.argv[2] ?? '30');
 const detectors = (process.argv[3] ?? 'blazeface,ssd').split(',').map((name) => {

@@ -8,9 +8,9 @@
 //   npm run bench:one-shot -- [heldOutSeed=7]
 import { openAsBlob } from 'node:fs';
 import os from 'node:os';
+import { seededRandom, shuffled as shuffledWith } from '@faceshot/core/seeded-random';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
-import { seededRandom, shuffled as shuffledWith } from '@faceshot/shared/seeded-random';
 import { postJson, startApiStack } from '@faceshot/tests/support/api-stack';
 import { identitiesOf, photosOf } from '@faceshot/tests/support/datasets';
 import { getJson, waitForJob } from '@faceshot/tests/support/http';

@@ -1,9 +1,9 @@
 // Queue overhead: enqueue → worker → completed, for a stage that does nothing, against real Redis.
 // Prints JSON. `npm run bench:queue` (REDIS_URL as for the services; uses its own key prefix).
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
-import { closeRuntime, createRuntime, startWorkerRole } from '@faceshot/shared/runtime';
+import { loadConfig } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
+import { closeRuntime, createRuntime, startWorkerRole } from '@faceshot/core/runtime';
 import { QueueEvents } from 'bullmq';
 
 const SEQUENTIAL_JOBS = 300;

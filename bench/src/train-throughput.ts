@@ -7,8 +7,6 @@
 //   npm run bench:train -- [steps=10] [rounds=3] [--out=bench/results/file.json]
 import fs from 'node:fs';
 import os from 'node:os';
-import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { startGradientThreads } from '@faceshot/trainer/siamese/gradient-threads';
 import { grayBatch } from '@faceshot/trainer/siamese/gray-batch';
 import { seedBaseNetwork } from '@faceshot/trainer/siamese/seed-network';
@@ -19,6 +17,8 @@ import {
   siameseTrainingStepInParallel,
 } from '@faceshot/trainer/siamese/train-siamese';
 import { FACEAPI_DESCRIPTOR_SIZE, transferHead } from '@faceshot/trainer/siamese/transfer-head';
+import { setFastTrainingKernels } from '@faceshot/vision/fast-training-kernels';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import type * as TF from '@tensorflow/tfjs';
 import { medianProfile, profileStep, type StepProfile } from './kernel-profile.js';
 

@@ -12,23 +12,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@faceshot/core/config';
+import type { ModelCard } from '@faceshot/core/datasets/model-card';
+import { FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import { createLogger } from '@faceshot/core/logger';
+import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import { readJsonObject } from '@faceshot/core/storage/object-store';
 import { readFaceRecords } from '@faceshot/extractor/curate-stage';
 import { curateDataset, curationFor, DEFAULT_CURATION } from '@faceshot/extractor/curation';
 import { createExtractStage } from '@faceshot/extractor/extract-stage';
-import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
-import { extractionOptions } from '@faceshot/extractor/face-extraction';
-import { loadConfig } from '@faceshot/shared/config';
-import type { ModelCard } from '@faceshot/shared/datasets/model-card';
-import { createLogger } from '@faceshot/shared/logger';
-import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import { readJsonObject } from '@faceshot/shared/storage/object-store';
-import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
-import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { createPairsStage } from '@faceshot/trainer/pairs/pairs-stage';
 import { createTrainStage } from '@faceshot/trainer/siamese/train-stage';
+import { ExtractionPool } from '@faceshot/vision/extraction-pool';
+import { extractionOptions } from '@faceshot/vision/face-extraction';
+import { setFastTrainingKernels } from '@faceshot/vision/fast-training-kernels';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // Creating a dataset claims its name and writes its record in one atomic step.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { DatasetNameTakenError, DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
+import { DatasetNameTakenError, DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
 import { Redis } from 'ioredis';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 

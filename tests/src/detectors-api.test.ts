@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import { readJsonObject } from '@faceshot/core/storage/object-store';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
-import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import { readJsonObject } from '@faceshot/shared/storage/object-store';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
 import { layersModelFiles, modelArtifacts } from '@faceshot/trainer/siamese/model-artifacts';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { identitiesOf, photosOf } from './support/datasets.js';
 import { waitForJob } from './support/http.js';

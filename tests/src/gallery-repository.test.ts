@@ -6,7 +6,7 @@ import {
   GalleryEmbeddingMismatchError,
   type GalleryPhoto,
   GalleryRepository,
-} from '@faceshot/shared/gallery/gallery-repository';
+} from '@faceshot/core/gallery/gallery-repository';
 import { Redis } from 'ioredis';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 

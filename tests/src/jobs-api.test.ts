@@ -7,20 +7,20 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
-import { loadConfig } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
-import { JobQueues } from '@faceshot/shared/queues/job-queues';
-import type { StageProcessor } from '@faceshot/shared/queues/stage-worker';
-import { createRedis, waitForRedis } from '@faceshot/shared/redis';
+import { loadConfig } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
+import { JobQueues } from '@faceshot/core/queues/job-queues';
+import type { StageProcessor } from '@faceshot/core/queues/stage-worker';
+import { createRedis, waitForRedis } from '@faceshot/core/redis';
 import {
   closeRuntime,
   createRuntime,
   type RunningRole,
   type Runtime,
   startWorkerRole,
-} from '@faceshot/shared/runtime';
-import { SchemaError } from '@faceshot/shared/schema';
-import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
+} from '@faceshot/core/runtime';
+import { SchemaError } from '@faceshot/core/schema';
+import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
 import { assertProblem, getJson, waitForJob } from './support/http.js';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 

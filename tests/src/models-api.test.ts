@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { ModelCardSchema } from '@faceshot/core/datasets/model-card';
+import { parseWithSchema } from '@faceshot/core/schema';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
-import { ModelCardSchema } from '@faceshot/shared/datasets/model-card';
-import { parseWithSchema } from '@faceshot/shared/schema';
 import { pairsStages, trainerStages } from '@faceshot/trainer/stages';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { identitiesOf, photosOf } from './support/datasets.js';

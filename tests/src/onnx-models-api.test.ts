@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IdentifiedFace } from '@faceshot/client/faceshot-client';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';
-import { writeTinyOnnxModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model';
+import { writeTinyOnnxModel } from '@faceshot/vision/onnx/tiny-onnx-model';
 import sharp from 'sharp';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { photosOf } from './support/datasets.js';

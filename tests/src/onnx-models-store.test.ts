@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { predictorStages } from '@faceshot/predictor/stages';
-import { writeTinyOnnxModel } from '@faceshot/shared/vision/onnx/tiny-onnx-model';
+import { writeTinyOnnxModel } from '@faceshot/vision/onnx/tiny-onnx-model';
 import sharp from 'sharp';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
 import { repoRoot } from './support/datasets.js';

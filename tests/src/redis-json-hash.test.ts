@@ -1,8 +1,8 @@
 // JsonHash: the records of the dataset, model and pipeline repositories, one JSON value per hash field.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import { JsonHash } from '@faceshot/shared/redis-json-hash';
+import { ModelRepository } from '@faceshot/core/datasets/model-repository';
+import { JsonHash } from '@faceshot/core/redis-json-hash';
 import { Redis } from 'ioredis';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 

@@ -2,9 +2,9 @@
 // but only a bounded number of times: one that resets the connection on every run then fails.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { createLogger } from '@faceshot/shared/logger';
-import { startStageWorker } from '@faceshot/shared/queues/stage-worker';
-import { createRedis } from '@faceshot/shared/redis';
+import { createLogger } from '@faceshot/core/logger';
+import { startStageWorker } from '@faceshot/core/queues/stage-worker';
+import { createRedis } from '@faceshot/core/redis';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';

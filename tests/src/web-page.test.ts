@@ -9,16 +9,16 @@ import { copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { extractorStages } from '@faceshot/extractor/stages';
-import { predictorStages } from '@faceshot/predictor/stages';
 import {
   type ComparedMetric,
   compareMetric,
   type MetricName,
   type ModelCard,
   type ProtocolName,
-} from '@faceshot/shared/datasets/model-card';
-import { storageKeys } from '@faceshot/shared/storage/keys';
+} from '@faceshot/core/datasets/model-card';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import { extractorStages } from '@faceshot/extractor/stages';
+import { predictorStages } from '@faceshot/predictor/stages';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
 import {

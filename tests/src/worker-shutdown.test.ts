@@ -5,10 +5,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { loadConfig } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
-import type { StageProcessor } from '@faceshot/shared/queues/stage-worker';
-import { closeRuntime, createRuntime, type Runtime, startWorkerRole } from '@faceshot/shared/runtime';
+import { loadConfig } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
+import type { StageProcessor } from '@faceshot/core/queues/stage-worker';
+import { closeRuntime, createRuntime, type Runtime, startWorkerRole } from '@faceshot/core/runtime';
 import { pollUntil } from './support/poll.js';
 import { type TestRedis, useTestRedis } from './support/test-redis.js';
 

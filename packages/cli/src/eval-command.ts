@@ -4,26 +4,26 @@
 // same one `npm start` uses). Every model is scored on every detector's faces, side by side.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
-import { extractionOptions } from '@faceshot/extractor/face-extraction';
+import type { Config, StorageConfig } from '@faceshot/core/config';
+import type { ServingCard } from '@faceshot/core/datasets/model-card';
+import { BASELINE_MODEL_ID } from '@faceshot/core/datasets/model-repository';
+import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
+import { FACEAPI_ENGINE, type FaceEngineId, isOnnxEngine } from '@faceshot/core/engines/face-engine-id';
+import { OnnxModelError } from '@faceshot/core/engines/onnx/onnx-manifest';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import { createObjectStore } from '@faceshot/core/storage/create-object-store';
+import { InvalidKeyError, storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import {
   baselineEmbedder,
   type Embedder,
   loadTrainedEmbedder,
   onnxEmbedder,
   readServingCard,
-} from '@faceshot/predictor/embedders';
-import type { Config, StorageConfig } from '@faceshot/shared/config';
-import type { ServingCard } from '@faceshot/shared/datasets/model-card';
-import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
-import { createObjectStore } from '@faceshot/shared/storage/create-object-store';
-import { InvalidKeyError, storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
-import { FACEAPI_ENGINE, type FaceEngineId, isOnnxEngine } from '@faceshot/shared/vision/face-engine-id';
-import { OnnxModelError } from '@faceshot/shared/vision/onnx/onnx-manifest';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+} from '@faceshot/vision/embedders';
+import { ExtractionPool } from '@faceshot/vision/extraction-pool';
+import { extractionOptions } from '@faceshot/vision/face-extraction';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import { extractFaces } from './eval-faces.js';
 import { embedAll, evaluateModel } from './eval-metrics.js';
 import { verificationPairs } from './eval-pairs.js';

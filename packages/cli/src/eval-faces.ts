@@ -2,8 +2,8 @@
 // model is scored on exactly the same faces and the seeded pairs repeat from run to run.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import type { ExtractionPool } from '@faceshot/extractor/extraction-pool';
-import type { FaceInput } from '@faceshot/predictor/embedders';
+import type { FaceInput } from '@faceshot/vision/embedders';
+import type { ExtractionPool } from '@faceshot/vision/extraction-pool';
 import type { PhotoFile } from './import-command.js';
 import type { ProgressBar } from './progress-bar.js';
 

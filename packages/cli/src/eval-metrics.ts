@@ -1,6 +1,7 @@
 // One model's scores on an evaluation folder's faces: verification over the shared pairs, one-shot
 // identification, and its ROC curve.
-import type { Embedder } from '@faceshot/predictor/embedders';
+import type { Embedder } from '@faceshot/vision/embedders';
+import { distanceOf } from '@faceshot/vision/embedding-distance';
 import {
   accuracyAt,
   bestThreshold,
@@ -9,8 +10,7 @@ import {
   type RocPoint,
   rocAuc,
   rocCurve,
-} from '@faceshot/shared/evaluation/verification-metrics';
-import { distanceOf } from '@faceshot/shared/gallery/embedding-distance';
+} from '@faceshot/vision/evaluation/verification-metrics';
 import type { EvalFace } from './eval-faces.js';
 import type { IndexPair } from './eval-pairs.js';
 

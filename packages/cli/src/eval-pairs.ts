@@ -1,7 +1,7 @@
 // Verification pairs for an evaluation: same-person pairs (all of them, or a seeded sample when there
 // are more than the cap) and as many seeded random different-person pairs. Pairs are indices into the
 // face list, drawn once, so every model is scored on the same pairs.
-import { seededRandom } from '@faceshot/shared/seeded-random';
+import { seededRandom } from '@faceshot/core/seeded-random';
 
 export interface IndexPair {
   a: number;

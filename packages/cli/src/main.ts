@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '@faceshot/shared/config';
+import { ConfigError, loadConfig } from '@faceshot/core/config';
 import { ApiClient, ApiError } from './api-client.js';
 import { formatReport, importDirectory } from './import-command.js';
 

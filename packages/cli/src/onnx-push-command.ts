@@ -2,11 +2,11 @@
 // files, every net opens in onnxruntime with the tensors the manifest names) and copies it into the
 // object store, from where processes with ONNX_MODELS_FROM_STORE mirror it.
 import path from 'node:path';
-import type { Config } from '@faceshot/shared/config';
-import { createObjectStore } from '@faceshot/shared/storage/create-object-store';
-import { OnnxFaceModel } from '@faceshot/shared/vision/onnx/onnx-face-model';
-import { OnnxModelError, readOnnxModelFolder } from '@faceshot/shared/vision/onnx/onnx-manifest';
-import { pushOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-store';
+import type { Config } from '@faceshot/core/config';
+import { OnnxModelError, readOnnxModelFolder } from '@faceshot/core/engines/onnx/onnx-manifest';
+import { pushOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-store';
+import { createObjectStore } from '@faceshot/core/storage/create-object-store';
+import { OnnxFaceModel } from '@faceshot/vision/onnx/onnx-face-model';
 
 export async function onnxPushCommand(
   folder: string,

@@ -1,6 +1,6 @@
 // One ROC plot for every evaluated model: an SVG drawn here (axes, grid, chance diagonal, one curve and
 // legend entry per model), turned into a PNG by sharp (librsvg), so no plotting library is needed.
-import type { RocPoint } from '@faceshot/shared/evaluation/verification-metrics';
+import type { RocPoint } from '@faceshot/vision/evaluation/verification-metrics';
 import sharp from 'sharp';
 
 export interface PlottedCurve {

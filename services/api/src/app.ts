@@ -1,14 +1,14 @@
 // The HTTP gateway as a Fastify instance, built from its dependencies so tests can run it in-process.
 
-import type { Config, GatewayConfig, Limits } from '@faceshot/shared/config';
-import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import { PipelineRepository } from '@faceshot/shared/datasets/pipeline-repository';
-import { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
-import type { Logger } from '@faceshot/shared/logger';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import { JobWaiter } from '@faceshot/shared/queues/job-waiter';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { Config, GatewayConfig, Limits } from '@faceshot/core/config';
+import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
+import type { ModelRepository } from '@faceshot/core/datasets/model-repository';
+import { PipelineRepository } from '@faceshot/core/datasets/pipeline-repository';
+import { GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
+import type { Logger } from '@faceshot/core/logger';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import { JobWaiter } from '@faceshot/core/queues/job-waiter';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type RouteOptions } from 'fastify';

@@ -5,9 +5,9 @@ import {
   FACE_ENGINE_PATTERN,
   FACEAPI_ENGINE,
   type FaceEngineId,
-} from '@faceshot/shared/vision/face-engine-id';
-import { OnnxModelError } from '@faceshot/shared/vision/onnx/onnx-manifest';
-import { findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
+} from '@faceshot/core/engines/face-engine-id';
+import { OnnxModelError } from '@faceshot/core/engines/onnx/onnx-manifest';
+import { findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem } from './problem.js';
 

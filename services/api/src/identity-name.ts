@@ -1,5 +1,5 @@
 // A person's name from a request, checked the way storage keys need it (400 with the reason if not).
-import { assertValidIdentity, InvalidKeyError } from '@faceshot/shared/storage/keys';
+import { assertValidIdentity, InvalidKeyError } from '@faceshot/core/storage/keys';
 import { HttpProblem } from './problem.js';
 
 export function identityOr400(identity: string): string {

@@ -1,6 +1,6 @@
 // `node services/api/dist/main.js`: the HTTP gateway alone.
-import { runMain } from '@faceshot/shared/process';
-import { closeRuntime, createRuntime, startOnnxModelMirror } from '@faceshot/shared/runtime';
+import { runMain } from '@faceshot/core/process';
+import { closeRuntime, createRuntime, startOnnxModelMirror } from '@faceshot/core/runtime';
 import { assertAuthConfigured } from './gateway/auth.js';
 import { startApi } from './start-api.js';
 

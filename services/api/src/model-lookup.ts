@@ -1,12 +1,12 @@
 // Which models can answer: the built-in baseline always; an installed ONNX model while its folder is
 // valid; a trained model once its card exists.
-import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import type { QueueName } from '@faceshot/shared/queues/definitions';
-import type { WaitOutcome } from '@faceshot/shared/queues/job-waiter';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { OnnxModelError, onnxModelName } from '@faceshot/shared/vision/onnx/onnx-manifest';
-import { findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
+import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/core/datasets/model-repository';
+import { OnnxModelError, onnxModelName } from '@faceshot/core/engines/onnx/onnx-manifest';
+import { findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import type { QueueName } from '@faceshot/core/queues/definitions';
+import type { WaitOutcome } from '@faceshot/core/queues/job-waiter';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import { HttpProblem } from './problem.js';
 
 export interface ModelLookup {

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
-import { closeRuntime, createRuntime } from '@faceshot/shared/runtime';
+import { loadConfig } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
+import { closeRuntime, createRuntime } from '@faceshot/core/runtime';
 import { buildApi } from './app.js';
 import { apiDependenciesOf } from './start-api.js';
 

@@ -3,10 +3,10 @@
 // the worker. The caller deletes the uploads once the job is done.
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { FileTooLargeError, type SpooledFile } from '@faceshot/shared/datasets/ingest-image';
-import { ImageRejectedError, probeImage } from '@faceshot/shared/images/probe-image';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import { FileTooLargeError, type SpooledFile } from '@faceshot/core/datasets/ingest-image';
+import { ImageRejectedError, probeImage } from '@faceshot/core/images/probe-image';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';
 import { UploadReader } from './upload-reader.js';

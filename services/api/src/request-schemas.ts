@@ -1,6 +1,6 @@
 // Request fields that more than one route takes (datasets, models, pipelines): one schema each, so a
 // limit or a description changes in one place.
-import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
+import { HyperparametersSchema } from '@faceshot/core/hyperparameters';
 import { type Static, Type } from '@sinclair/typebox';
 
 /** A person's name as a request gives it (checked further by identityOr400). */

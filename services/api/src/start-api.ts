@@ -1,4 +1,4 @@
-import type { RunningRole, Runtime } from '@faceshot/shared/runtime';
+import type { RunningRole, Runtime } from '@faceshot/core/runtime';
 import { type ApiDependencies, buildApi } from './app.js';
 
 export function apiDependenciesOf(runtime: Runtime): ApiDependencies {

@@ -5,7 +5,7 @@
 // for the client's bytes, never while the server checks or stores what arrived.
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type SpooledFile, spoolToTempFile } from '@faceshot/shared/datasets/ingest-image';
+import { type SpooledFile, spoolToTempFile } from '@faceshot/core/datasets/ingest-image';
 import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';

@@ -1,10 +1,10 @@
 // The download stage: one URL, or one name search whose results are downloaded one by one.
-import type { DatasetRepository, ImageSource } from '@faceshot/shared/datasets/dataset-repository';
-import { ingestSpooledImage } from '@faceshot/shared/datasets/ingest-image';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { DatasetRepository, ImageSource } from '@faceshot/core/datasets/dataset-repository';
+import { ingestSpooledImage } from '@faceshot/core/datasets/ingest-image';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import type { HostLimiter } from './host-limiter.js';
 import { DownloadError, type SafeFetcher } from './safe-fetch.js';
 import type { ImageSearchProvider } from './search/image-search-provider.js';

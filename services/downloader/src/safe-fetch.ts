@@ -4,7 +4,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { FileTooLargeError, type SpooledFile, spoolToTempFile } from '@faceshot/shared/datasets/ingest-image';
+import { FileTooLargeError, type SpooledFile, spoolToTempFile } from '@faceshot/core/datasets/ingest-image';
 import { type AddressGuard, AddressRefusedError } from './address-guard.js';
 
 export interface SafeFetchOptions {

@@ -1,4 +1,4 @@
-import type { StageFactory } from '@faceshot/shared/runtime';
+import type { StageFactory } from '@faceshot/core/runtime';
 import { AddressGuard } from './address-guard.js';
 import { createDownloadStage } from './download-stage.js';
 import { HostLimiter } from './host-limiter.js';

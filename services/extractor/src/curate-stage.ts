@@ -1,14 +1,14 @@
 // The curate stage: reads every face record of a dataset, decides, writes curation.json.
-import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
-import { FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
-import { embeddingSpaceOfRecord, engineOf, FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
+import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
+import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import { FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import { embeddingSpaceOfRecord, engineOf, FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
 import { type CurationParams, curateDataset, DEFAULT_CURATION } from './curation.js';
 
 export interface CurateStageDependencies {

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@faceshot/shared/config';
-import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
-import { loadFaceEngine } from '@faceshot/shared/vision/face-engine';
+import { loadConfig } from '@faceshot/core/config';
+import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import { loadFaceEngine } from '@faceshot/vision/face-engine';
+import { extractFace, extractionOptions } from '@faceshot/vision/face-extraction';
 import { curateIdentity, DEFAULT_CURATION } from './curation.js';
-import { extractFace, extractionOptions } from './face-extraction.js';
 
 const lfw = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/datasets/lfw-dev');
 const defaults = loadConfig({});

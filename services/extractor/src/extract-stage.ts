@@ -1,12 +1,12 @@
 // The extract stage: one raw photo → aligned colour face, grey training face and a face record.
-import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
-import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
-import type { ExtractionResult } from './face-extraction.js';
+import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import { ObjectNotFoundError, type ObjectStore } from '@faceshot/core/storage/object-store';
+import type { ExtractionResult } from '@faceshot/vision/face-extraction';
 
 export interface ExtractStageDependencies {
   store: ObjectStore;

@@ -1,5 +1,5 @@
 // `node services/extractor/dist/main.js`: the extractor role alone.
-import { runWorkerRoleMain } from '@faceshot/shared/worker-main';
+import { runWorkerRoleMain } from '@faceshot/core/worker-main';
 import { extractorStages } from './stages.js';
 
 await runWorkerRoleMain('extractor', extractorStages);

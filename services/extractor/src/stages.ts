@@ -1,11 +1,11 @@
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageFactory } from '@faceshot/shared/runtime';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageFactory } from '@faceshot/core/runtime';
+import { ExtractionPool } from '@faceshot/vision/extraction-pool';
+import { extractionOptions } from '@faceshot/vision/face-extraction';
 import { createCurateStage } from './curate-stage.js';
 import { curationFor } from './curation.js';
 import { createExtractStage } from './extract-stage.js';
-import { ExtractionPool } from './extraction-pool.js';
-import { extractionOptions } from './face-extraction.js';
 
 /**
  * The extractor consumes the extract queue (one job per raw photo, run on a pool of worker threads,

@@ -1,22 +1,22 @@
 // The enrol stage: every change to a gallery. Enrol a person from photos (one is enough: no
 // retraining), enrol a trained model's dataset (its most typical curated faces), rename, delete.
 import { createHash } from 'node:crypto';
-import { CurationSchema, FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
-import { BASELINE_MODEL_ID } from '@faceshot/shared/datasets/model-repository';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import { BASELINE_MODEL_ID } from '@faceshot/core/datasets/model-repository';
+import { engineOf } from '@faceshot/core/engines/face-engine-id';
 import {
   GalleryEmbeddingMismatchError,
   type GalleryPhoto,
   type GalleryRepository,
-} from '@faceshot/shared/gallery/gallery-repository';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
-import { engineOf } from '@faceshot/shared/vision/face-engine-id';
+} from '@faceshot/core/gallery/gallery-repository';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
+import { type Embedder, type FaceInput, readServingCard } from '@faceshot/vision/embedders';
 import sharp from 'sharp';
-import { type Embedder, type FaceInput, readServingCard } from './embedders.js';
 import type { ModelServing } from './model-serving.js';
 import { type PhotoFacesOnThreads, readUpload } from './predict-stage.js';
 

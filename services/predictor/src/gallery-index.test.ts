@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GalleryIdentity } from '@faceshot/shared/gallery/gallery-repository';
+import type { GalleryIdentity } from '@faceshot/core/gallery/gallery-repository';
 import { GalleryIndex } from './gallery-index.js';
 
 function person(identity: string, ...embeddings: number[][]): GalleryIdentity {

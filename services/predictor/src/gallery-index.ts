@@ -1,7 +1,7 @@
 // A gallery snapshot made searchable: every reference photo's embedding in one vector index, each
 // labelled with its identity, so the nearest identities of a face come from its nearest photos.
-import type { GalleryIdentity } from '@faceshot/shared/gallery/gallery-repository';
-import { buildVectorIndex, type VectorIndex } from '@faceshot/shared/gallery/vector-index';
+import type { GalleryIdentity } from '@faceshot/core/gallery/gallery-repository';
+import { buildVectorIndex, type VectorIndex } from './vector-index/vector-index.js';
 
 export interface IdentityMatch {
   identity: string;

@@ -1,5 +1,5 @@
 // `node services/predictor/dist/main.js`: the predictor role alone.
-import { runWorkerRoleMain } from '@faceshot/shared/worker-main';
+import { runWorkerRoleMain } from '@faceshot/core/worker-main';
 import { predictorStages } from './stages.js';
 
 await runWorkerRoleMain('predictor', predictorStages);

@@ -1,15 +1,20 @@
 // Models and their galleries kept in memory between jobs (bounded, least recently used first out).
 // A gallery is re-read when its version in Redis moved (an enrol, rename or delete anywhere), so every
 // predictor answers with the current gallery at the cost of one GET per job.
-import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import type { DetectorName } from '@faceshot/shared/vision/face-detector';
-import { onnxModelName } from '@faceshot/shared/vision/onnx/onnx-manifest';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
+import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/core/datasets/model-repository';
+import type { DetectorName } from '@faceshot/core/engines/detector-name';
+import { onnxModelName } from '@faceshot/core/engines/onnx/onnx-manifest';
+import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import type { GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import {
+  baselineEmbedder,
+  type Embedder,
+  loadTrainedEmbedder,
+  onnxEmbedder,
+} from '@faceshot/vision/embedders';
 import type * as TF from '@tensorflow/tfjs';
-import { baselineEmbedder, type Embedder, loadTrainedEmbedder, onnxEmbedder } from './embedders.js';
 import { GalleryIndex } from './gallery-index.js';
 import { LruCache } from './lru-cache.js';
 

@@ -1,14 +1,15 @@
 // The predict stage: identify the faces of a photo against a model's gallery, or verify whether two
 // photos show the same person. Detection runs on the thread pool; embedding and search here.
-import type { PhotoFace, PhotoFacesResult } from '@faceshot/extractor/face-extraction';
-import { distanceOf, fromEuclidean } from '@faceshot/shared/gallery/embedding-distance';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
-import type { DetectorName } from '@faceshot/shared/vision/face-detector';
-import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
-import type { Embedder } from './embedders.js';
+
+import type { DetectorName } from '@faceshot/core/engines/detector-name';
+import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import { ObjectNotFoundError, type ObjectStore } from '@faceshot/core/storage/object-store';
+import type { Embedder } from '@faceshot/vision/embedders';
+import { distanceOf, fromEuclidean } from '@faceshot/vision/embedding-distance';
+import type { PhotoFace, PhotoFacesResult } from '@faceshot/vision/face-extraction';
 import type { ModelServing } from './model-serving.js';
 import { similarityScore, UNKNOWN_IDENTITY } from './scoring.js';
 

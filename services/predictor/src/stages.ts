@@ -1,10 +1,10 @@
-import { ExtractionPool } from '@faceshot/extractor/extraction-pool';
-import { extractionOptions } from '@faceshot/extractor/face-extraction';
-import { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
-import type { StageFactory } from '@faceshot/shared/runtime';
-import type { DetectorName } from '@faceshot/shared/vision/face-detector';
-import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import type { DetectorName } from '@faceshot/core/engines/detector-name';
+import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
+import { GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
+import type { StageFactory } from '@faceshot/core/runtime';
+import { ExtractionPool } from '@faceshot/vision/extraction-pool';
+import { extractionOptions } from '@faceshot/vision/face-extraction';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import { createEnrolStage } from './enrol-stage.js';
 import { ModelServing } from './model-serving.js';
 import { createPredictStage } from './predict-stage.js';

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { API_KEY_SECRET_PATTERN, hashApiKeySecret, loadConfig } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
+import { API_KEY_SECRET_PATTERN, hashApiKeySecret, loadConfig } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
 import { readOrCreateApiKeyFile, withDevApiKey } from './dev-api-key.js';
 
 const logger = createLogger({ level: 'silent', format: 'json' });

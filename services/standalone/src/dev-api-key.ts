@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { API_KEY_SECRET_PATTERN, type Config, hashApiKeySecret } from '@faceshot/shared/config';
-import type { Logger } from '@faceshot/shared/logger';
+import { API_KEY_SECRET_PATTERN, type Config, hashApiKeySecret } from '@faceshot/core/config';
+import type { Logger } from '@faceshot/core/logger';
 
 export const DEV_API_KEY_FILE = 'api-key';
 export const DEV_API_KEY_NAME = 'standalone';

@@ -3,9 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '@faceshot/shared/config';
-import { freePort } from '@faceshot/shared/free-port';
-import type { Logger } from '@faceshot/shared/logger';
+import type { Config } from '@faceshot/core/config';
+import { freePort } from '@faceshot/core/free-port';
+import type { Logger } from '@faceshot/core/logger';
 import { Redis } from 'ioredis';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';

@@ -1,5 +1,5 @@
 // `npm start`: every role from one command (see standalone.ts).
-import { runMain } from '@faceshot/shared/process';
+import { runMain } from '@faceshot/core/process';
 import { startStandalone } from './standalone.js';
 
 // The child role processes (the trainer) start with this process's environment.

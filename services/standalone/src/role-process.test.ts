@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { it } from 'node:test';
-import { createLogger } from '@faceshot/shared/logger';
+import { createLogger } from '@faceshot/core/logger';
 import { startRoleProcess } from './role-process.js';
 
 it('restarts a crashing role with a growing delay and gives up after maxRestarts', async () => {

@@ -3,9 +3,9 @@
 // request, so the trainer gets a process of its own (as it does under compose).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { Env } from '@faceshot/shared/config';
-import type { Logger } from '@faceshot/shared/logger';
-import type { RunningRole } from '@faceshot/shared/runtime';
+import type { Env } from '@faceshot/core/config';
+import type { Logger } from '@faceshot/core/logger';
+import type { RunningRole } from '@faceshot/core/runtime';
 import { waitForExit } from './embedded-redis.js';
 
 const require = createRequire(import.meta.url);

@@ -2,12 +2,9 @@
 // gets a child process (see role-process.ts). Storage defaults to the filesystem under ./data; Redis
 // comes from REDIS_URL, a server on 127.0.0.1:6379, or a private redis-server.
 import { startApi } from '@faceshot/api/start-api';
-import { downloaderStages } from '@faceshot/downloader/stages';
-import { extractorStages } from '@faceshot/extractor/stages';
-import { predictorStages } from '@faceshot/predictor/stages';
-import type { Config, Env, Role } from '@faceshot/shared/config';
-import type { Logger } from '@faceshot/shared/logger';
-import type { Started } from '@faceshot/shared/process';
+import type { Config, Env, Role } from '@faceshot/core/config';
+import type { Logger } from '@faceshot/core/logger';
+import type { Started } from '@faceshot/core/process';
 import {
   closeRuntime,
   createRuntime,
@@ -16,7 +13,10 @@ import {
   type StageFactory,
   startOnnxModelMirror,
   startWorkerRole,
-} from '@faceshot/shared/runtime';
+} from '@faceshot/core/runtime';
+import { downloaderStages } from '@faceshot/downloader/stages';
+import { extractorStages } from '@faceshot/extractor/stages';
+import { predictorStages } from '@faceshot/predictor/stages';
 import { pairsStages } from '@faceshot/trainer/stages';
 import { withDevApiKey } from './dev-api-key.js';
 import { resolveRedis } from './embedded-redis.js';

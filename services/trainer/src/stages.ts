@@ -1,6 +1,6 @@
-import type { StageFactory } from '@faceshot/shared/runtime';
-import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import type { StageFactory } from '@faceshot/core/runtime';
+import { setFastTrainingKernels } from '@faceshot/vision/fast-training-kernels';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import { createPairsStage } from './pairs/pairs-stage.js';
 import { createTrainStage } from './siamese/train-stage.js';
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { after, it } from 'node:test';
-import { freePort } from '@faceshot/shared/free-port';
+import { freePort } from '@faceshot/core/free-port';
 import {
   ComposeStack,
   containerLogLines,
@@ -32,7 +32,7 @@ const LOCK_MS = 10_000;
 const ONNX_SYNC_MS = 2_000;
 /** Writes the tests' generated ONNX model in the container, then stores it with the image's CLI. */
 const PUSH_TINY_MODEL =
-  "node -e \"import('/app/packages/shared/dist/vision/onnx/tiny-onnx-model.js').then((m) => m.writeTinyOnnxModel('/tmp', 'tiny', 'cosine'))\"" +
+  "node -e \"import('/app/packages/vision/dist/onnx/tiny-onnx-model.js').then((m) => m.writeTinyOnnxModel('/tmp', 'tiny', 'cosine'))\"" +
   ' && node packages/cli/dist/main.js onnx-models push /tmp/tiny';
 
 const stack = new ComposeStack();

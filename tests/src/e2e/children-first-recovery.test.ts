@@ -5,11 +5,11 @@
 // attempt failed and with it the pipeline. Here that state is set up directly, without a kill.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { loadConfig } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
-import { closeWorkerGracefully, startStageWorker } from '@faceshot/shared/queues/stage-worker';
-import { createRedis } from '@faceshot/shared/redis';
-import { closeRuntime, createRuntime, type Runtime } from '@faceshot/shared/runtime';
+import { loadConfig } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
+import { closeWorkerGracefully, startStageWorker } from '@faceshot/core/queues/stage-worker';
+import { createRedis } from '@faceshot/core/redis';
+import { closeRuntime, createRuntime, type Runtime } from '@faceshot/core/runtime';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pollUntil } from '../support/poll.js';

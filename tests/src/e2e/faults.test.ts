@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it, type TestContext } from 'node:test';
-import { freePort } from '@faceshot/shared/free-port';
+import { freePort } from '@faceshot/core/free-port';
 import {
   checkExtractionOutputs,
   describePipeline,

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { freePort } from '@faceshot/shared/free-port';
+import { freePort } from '@faceshot/core/free-port';
 import {
   checkExtractionOutputs,
   describePipeline,

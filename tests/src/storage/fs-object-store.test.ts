@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
-import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
+import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
 import { objectStoreConformance } from './object-store-conformance.js';
 
 objectStoreConformance('filesystem', async () => {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { InvalidKeyError } from '@faceshot/shared/storage/keys';
-import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import { InvalidKeyError } from '@faceshot/core/storage/keys';
+import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/core/storage/object-store';
 
 export interface StoreUnderTest {
   store: ObjectStore;

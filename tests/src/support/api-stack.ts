@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildApi } from '@faceshot/api/app';
 import { apiDependenciesOf } from '@faceshot/api/start-api';
-import { loadConfig, type Role } from '@faceshot/shared/config';
-import { createLogger } from '@faceshot/shared/logger';
+import { loadConfig, type Role } from '@faceshot/core/config';
+import { createLogger } from '@faceshot/core/logger';
 import {
   closeRuntime,
   createRuntime,
@@ -15,7 +15,7 @@ import {
   type StageFactory,
   startOnnxModelMirror,
   startWorkerRole,
-} from '@faceshot/shared/runtime';
+} from '@faceshot/core/runtime';
 import { pino } from 'pino';
 import type { JsonResponse } from './http.js';
 import { type TestRedis, useTestRedis } from './test-redis.js';

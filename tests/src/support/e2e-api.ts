@@ -13,8 +13,8 @@ import {
   type PipelineStatus,
   type StageStatus,
 } from '@faceshot/client/faceshot-client';
-import type { S3StorageConfig } from '@faceshot/shared/config';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { S3StorageConfig } from '@faceshot/core/config';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import { identitiesOf, photosOf } from './datasets.js';
 
 export interface Photo {

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@faceshot/shared/free-port';
+import { freePort } from '@faceshot/core/free-port';
 
 export interface PrivateRedis {
   port: number;

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Role } from '@faceshot/shared/config';
+import type { Role } from '@faceshot/core/config';
 import { repoRoot } from './datasets.js';
 
 /** The roles, as in ROLES (packages/shared/src/config.ts). */

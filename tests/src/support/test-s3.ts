@@ -8,10 +8,10 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type S3StorageConfig } from '@faceshot/shared/config';
-import { freePort } from '@faceshot/shared/free-port';
-import { deletePrefix } from '@faceshot/shared/storage/object-store';
-import { S3ObjectStore } from '@faceshot/shared/storage/s3-object-store';
+import { loadConfig, type S3StorageConfig } from '@faceshot/core/config';
+import { freePort } from '@faceshot/core/free-port';
+import { deletePrefix } from '@faceshot/core/storage/object-store';
+import { S3ObjectStore } from '@faceshot/core/storage/s3-object-store';
 import { repoRoot } from './datasets.js';
 import { pollUntil } from './poll.js';
 

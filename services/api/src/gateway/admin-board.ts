@@ -4,8 +4,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { QUEUE_NAMES } from '@faceshot/shared/queues/definitions';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
+import { QUEUE_NAMES } from '@faceshot/core/queues/definitions';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
 import type { ApiInstance } from '../api-instance.js';
 import { ADMIN_PREFIX } from './auth.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashApiKeySecret } from '@faceshot/shared/config';
+import { hashApiKeySecret } from '@faceshot/core/config';
 import { ApiKeyring } from './auth.js';
 
 const keyring = new ApiKeyring([

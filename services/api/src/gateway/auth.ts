@@ -2,7 +2,7 @@
 // docs, the web page, and /metrics unless METRICS_PUBLIC=false); /admin needs an admin key, and a read key may only
 // GET and HEAD. The dashboard also takes the key once as ?key=, which sets a cookie only /admin accepts.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type ApiKey, type ApiKeyRole, ConfigError, type GatewayConfig } from '@faceshot/shared/config';
+import { type ApiKey, type ApiKeyRole, ConfigError, type GatewayConfig } from '@faceshot/core/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiInstance } from '../api-instance.js';
 import { sendProblem } from '../problem.js';

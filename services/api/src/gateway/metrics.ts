@@ -5,10 +5,10 @@
 //   by every worker process (each API replica sees every job: do not sum it across replicas);
 // - faceshot_http_request_duration_seconds{method,route,status_code}: route is the pattern, not the URL;
 // - the default Node.js process metrics.
-import type { Logger } from '@faceshot/shared/logger';
-import { QUEUE_NAMES, type QueueName } from '@faceshot/shared/queues/definitions';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import { createRedis } from '@faceshot/shared/redis';
+import type { Logger } from '@faceshot/core/logger';
+import { QUEUE_NAMES, type QueueName } from '@faceshot/core/queues/definitions';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import { createRedis } from '@faceshot/core/redis';
 import { Type } from '@sinclair/typebox';
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';

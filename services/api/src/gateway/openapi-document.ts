@@ -3,7 +3,7 @@
 // error statuses every route shares (validation, body limits, auth, rate limit, Redis down), optional
 // parameters that have defaults, and the routes plugins add without schemas (/docs, /admin/queues).
 import { STATUS_CODES } from 'node:http';
-import type { Limits } from '@faceshot/shared/config';
+import type { Limits } from '@faceshot/core/config';
 import { type JsonSchema, OPERATIONS, TAGS } from './openapi-operations.js';
 
 export interface DocumentContext {

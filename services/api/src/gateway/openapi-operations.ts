@@ -2,7 +2,7 @@
 // name a generated client gets: keep them stable), its tag, the multipart form it reads (multipart
 // routes parse their bodies themselves, so they have no `body` schema) and statuses that come from
 // outside its own schema. openapi.ts applies the table to the generated document.
-import type { Limits } from '@faceshot/shared/config';
+import type { Limits } from '@faceshot/core/config';
 import { MAX_ENROL_PHOTOS } from '../routes/identities.js';
 
 export const TAGS = [

@@ -2,7 +2,7 @@
 // (the JSON at /docs/json). OpenAPI 3.1, because its schemas are plain JSON Schema: TypeBox's `const`,
 // `patternProperties` and numeric `exclusiveMinimum` are not valid OpenAPI 3.0.
 import { STATUS_CODES } from 'node:http';
-import type { GatewayConfig, Limits } from '@faceshot/shared/config';
+import type { GatewayConfig, Limits } from '@faceshot/core/config';
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifySchema } from 'fastify';

@@ -1,21 +1,21 @@
-import type { Limits } from '@faceshot/shared/config';
+import type { Limits } from '@faceshot/core/config';
 import {
   type Dataset,
   DatasetNameTakenError,
   type DatasetRepository,
   MAX_DATASET_NAME_LENGTH,
-} from '@faceshot/shared/datasets/dataset-repository';
-import { summarizeDataset } from '@faceshot/shared/datasets/dataset-summary';
+} from '@faceshot/core/datasets/dataset-repository';
+import { summarizeDataset } from '@faceshot/core/datasets/dataset-summary';
 import {
   FileTooLargeError,
   type IngestOutcome,
   ingestSpooledImage,
   type SpooledFile,
-} from '@faceshot/shared/datasets/ingest-image';
-import { IdSchema } from '@faceshot/shared/ids';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import { assertValidIdentity, storageKeys } from '@faceshot/shared/storage/keys';
-import { deletePrefix, type ObjectStore } from '@faceshot/shared/storage/object-store';
+} from '@faceshot/core/datasets/ingest-image';
+import { IdSchema } from '@faceshot/core/ids';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import { assertValidIdentity, storageKeys } from '@faceshot/core/storage/keys';
+import { deletePrefix, type ObjectStore } from '@faceshot/core/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';

@@ -1,16 +1,16 @@
 // Extraction, curation and the curated faces of a dataset.
 
 import type { Readable } from 'node:stream';
-import type { Config } from '@faceshot/shared/config';
-import type { Dataset, DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import type { Curation, FaceRecord } from '@faceshot/shared/datasets/face-record';
-import { CurationSchema, FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
-import { IdSchema } from '@faceshot/shared/ids';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
-import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
+import type { Config } from '@faceshot/core/config';
+import type { Dataset, DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
+import type { Curation, FaceRecord } from '@faceshot/core/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
+import { IdSchema } from '@faceshot/core/ids';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';

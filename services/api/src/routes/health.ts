@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';

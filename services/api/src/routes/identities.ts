@@ -1,13 +1,13 @@
 // A model's gallery over HTTP. Enrolment (it embeds photos) goes through the enrol queue and the request
 // waits for the result; renames, removals and reads go straight to the gallery repository
 // (services/galleries.ts says why that is safe beside running enrol jobs).
-import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import type { GalleryIdentity, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
-import { IdSchema } from '@faceshot/shared/ids';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import type { JobWaiter } from '@faceshot/shared/queues/job-waiter';
-import { ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
+import type { ModelRepository } from '@faceshot/core/datasets/model-repository';
+import type { GalleryIdentity, GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
+import { IdSchema } from '@faceshot/core/ids';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import type { JobWaiter } from '@faceshot/core/queues/job-waiter';
+import { ObjectNotFoundError, type ObjectStore } from '@faceshot/core/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { identityOr400 } from '../identity-name.js';

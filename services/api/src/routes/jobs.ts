@@ -1,6 +1,6 @@
-import { isQueueName, QUEUE_NAMES } from '@faceshot/shared/queues/definitions';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import { JobStatusSchema } from '@faceshot/shared/queues/job-status';
+import { isQueueName, QUEUE_NAMES } from '@faceshot/core/queues/definitions';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import { JobStatusSchema } from '@faceshot/core/queues/job-status';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem, ProblemSchema } from '../problem.js';

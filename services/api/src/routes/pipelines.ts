@@ -1,7 +1,7 @@
 // Pipelines: one request runs download → extract → curate → pairs → train → enrol as one BullMQ flow;
 // its state per stage can be read, or followed live as Server-Sent Events, and it can be cancelled.
 // The work is in services/pipelines.ts; these handlers are the HTTP side.
-import { IdSchema } from '@faceshot/shared/ids';
+import { IdSchema } from '@faceshot/core/ids';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { FaceEngineSchema } from '../face-engine-lookup.js';

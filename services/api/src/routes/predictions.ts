@@ -1,9 +1,9 @@
 // Identify and verify: synchronous over the predict queue (the request waits for the job's result).
-import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import { IdSchema } from '@faceshot/shared/ids';
-import type { ResultOf } from '@faceshot/shared/queues/definitions';
-import type { JobWaiter } from '@faceshot/shared/queues/job-waiter';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { ModelRepository } from '@faceshot/core/datasets/model-repository';
+import { IdSchema } from '@faceshot/core/ids';
+import type { ResultOf } from '@faceshot/core/queues/definitions';
+import type { JobWaiter } from '@faceshot/core/queues/job-waiter';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { assertModelServes, resultOr } from '../model-lookup.js';

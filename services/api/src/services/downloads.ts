@@ -1,6 +1,6 @@
 // Download requests (URLs or name searches, from POST /v1/datasets/:id/downloads and the pipelines) as
 // download job sources: one job per URL, one per name search.
-import type { PayloadOf } from '@faceshot/shared/queues/definitions';
+import type { PayloadOf } from '@faceshot/core/queues/definitions';
 import { identityOr400 } from '../identity-name.js';
 import { DEFAULT_SEARCH_LIMIT, type DownloadQuery, type DownloadUrl } from '../request-schemas.js';
 

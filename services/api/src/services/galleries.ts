@@ -2,8 +2,8 @@
 // Redis script that bumps the gallery's version, which is how every predictor learns its in-memory
 // copy is stale: they need no embedding work, so no round trip through the enrol queue (where they
 // could wait behind a long enrol-dataset job). Enrolment (which embeds photos) stays a predictor job.
-import type { GalleryIdentity, GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
+import type { GalleryIdentity, GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import { HttpProblem } from '../problem.js';
 
 export interface GalleryServiceDependencies {

@@ -1,5 +1,5 @@
 // Job statuses as the queues report them, for the state derivation tests.
-import type { JobStatus } from '@faceshot/shared/queues/job-status';
+import type { JobStatus } from '@faceshot/core/queues/job-status';
 
 export function job(state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus {
   return {

@@ -1,24 +1,24 @@
 // Models for the HTTP routes: start training (pairs → train → enrol), list and describe models (the
 // trained ones, the built-in baseline and installed ONNX models), delete a trained one.
-import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import { type BuiltInCard, type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
+import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
+import { type BuiltInCard, type ModelCard, ModelCardSchema } from '@faceshot/core/datasets/model-card';
 import {
   BASELINE_MODEL_ID,
   type ModelEntry,
   type ModelRepository,
-} from '@faceshot/shared/datasets/model-repository';
-import type { GalleryRepository } from '@faceshot/shared/gallery/gallery-repository';
-import type { FlowIds, FlowNode, JobQueues } from '@faceshot/shared/queues/job-queues';
-import { parseWithSchema, SchemaError } from '@faceshot/shared/schema';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/shared/storage/object-store';
-import { FACEAPI_ENGINE } from '@faceshot/shared/vision/face-engine-id';
+} from '@faceshot/core/datasets/model-repository';
+import { FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
 import {
   OnnxModelError,
   type OnnxModelFolder,
   onnxModelName,
-} from '@faceshot/shared/vision/onnx/onnx-manifest';
-import { findOnnxModel, listOnnxModels } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
+} from '@faceshot/core/engines/onnx/onnx-manifest';
+import { findOnnxModel, listOnnxModels } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import type { GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
+import type { FlowIds, FlowNode, JobQueues } from '@faceshot/core/queues/job-queues';
+import { parseWithSchema, SchemaError } from '@faceshot/core/schema';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import { deletePrefix, ObjectNotFoundError, type ObjectStore } from '@faceshot/core/storage/object-store';
 import { removeUnlessRunning } from '../job-removal.js';
 import { HttpProblem } from '../problem.js';
 import { modelStatus } from './stage-state.js';

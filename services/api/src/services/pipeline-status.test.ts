@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PipelineEntry } from '@faceshot/shared/datasets/pipeline-repository';
+import type { PipelineEntry } from '@faceshot/core/datasets/pipeline-repository';
 import { job } from './job-status-fixture.js';
 import { type PipelineJobs, pipelineStatusOf } from './pipeline-status.js';
 

@@ -1,9 +1,9 @@
 // A pipeline's state, read from its jobs: one entry per stage with state, progress and job counts.
 // `readPipelineJobs` asks the queues; `pipelineStatusOf` derives the state from what they said (pure).
-import type { PipelineEntry } from '@faceshot/shared/datasets/pipeline-repository';
-import type { QueueName } from '@faceshot/shared/queues/definitions';
-import type { JobQueues } from '@faceshot/shared/queues/job-queues';
-import type { JobStatus } from '@faceshot/shared/queues/job-status';
+import type { PipelineEntry } from '@faceshot/core/datasets/pipeline-repository';
+import type { QueueName } from '@faceshot/core/queues/definitions';
+import type { JobQueues } from '@faceshot/core/queues/job-queues';
+import type { JobStatus } from '@faceshot/core/queues/job-status';
 import { Type } from '@sinclair/typebox';
 import { jobStageState, type StageState } from './stage-state.js';
 

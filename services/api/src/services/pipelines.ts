@@ -1,12 +1,12 @@
 // Pipelines for the HTTP routes: start download → extract → curate → pairs → train → enrol as one
 // flow, read its state, cancel what has not run.
-import type { Config } from '@faceshot/shared/config';
-import type { DatasetRepository } from '@faceshot/shared/datasets/dataset-repository';
-import type { ModelRepository } from '@faceshot/shared/datasets/model-repository';
-import type { PipelineEntry, PipelineRepository } from '@faceshot/shared/datasets/pipeline-repository';
-import type { QueueName } from '@faceshot/shared/queues/definitions';
-import type { FlowNode, JobQueues } from '@faceshot/shared/queues/job-queues';
-import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
+import type { Config } from '@faceshot/core/config';
+import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
+import type { ModelRepository } from '@faceshot/core/datasets/model-repository';
+import type { PipelineEntry, PipelineRepository } from '@faceshot/core/datasets/pipeline-repository';
+import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
+import type { QueueName } from '@faceshot/core/queues/definitions';
+import type { FlowNode, JobQueues } from '@faceshot/core/queues/job-queues';
 import { faceEngineOr409 } from '../face-engine-lookup.js';
 import { removeUnlessRunning } from '../job-removal.js';
 import { HttpProblem } from '../problem.js';

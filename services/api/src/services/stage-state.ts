@@ -1,6 +1,6 @@
 // How a job's BullMQ state reads as the state of a stage, and of a model being trained: one mapping for
 // the model routes and the pipeline status alike.
-import type { JobStatus } from '@faceshot/shared/queues/job-status';
+import type { JobStatus } from '@faceshot/core/queues/job-status';
 
 export type StageState = 'waiting' | 'active' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FlowIds, FlowNode } from '@faceshot/shared/queues/job-queues';
+import type { FlowIds, FlowNode } from '@faceshot/core/queues/job-queues';
 import { chainStages, TRAINING_DEFAULTS, trainingStages, unchainIds } from './training-flow.js';
 
 const ids = { modelId: 'model_a', pairsId: 'pairs_a' };

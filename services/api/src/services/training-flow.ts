@@ -2,7 +2,7 @@
 // its children, so a flow is a tree whose root is the last stage; `chainStages` turns a list of stages
 // given first-to-last into that tree, and `unchainIds` reads the enqueued tree's ids back in the same
 // first-to-last order. Pure: no queue is touched here (see docs/architecture.md, "Data flow").
-import type { FlowIds, FlowNode } from '@faceshot/shared/queues/job-queues';
+import type { FlowIds, FlowNode } from '@faceshot/core/queues/job-queues';
 
 /** The defaults of a training request, for POST /v1/models and POST /v1/pipelines alike. */
 export const TRAINING_DEFAULTS = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { seededRandom } from '@faceshot/shared/seeded-random';
+import { seededRandom } from '@faceshot/core/seeded-random';
 import { drawPairs, splitIdentities } from './build-pairs.js';
 
 const identities = Array.from({ length: 20 }, (_, index) => `person-${index}`);

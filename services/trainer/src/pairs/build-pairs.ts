@@ -1,5 +1,5 @@
 // Splitting identities and drawing balanced similar / dissimilar pairs, as pure functions.
-import { shuffled } from '@faceshot/shared/seeded-random';
+import { shuffled } from '@faceshot/core/seeded-random';
 
 export type SplitName = 'train' | 'validation' | 'test';
 

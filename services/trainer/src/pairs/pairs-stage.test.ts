@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import type { Curation } from '@faceshot/shared/datasets/face-record';
-import { createLogger } from '@faceshot/shared/logger';
-import { npyValues, readNpy } from '@faceshot/shared/numpy/npy';
-import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
-import { storageKeys } from '@faceshot/shared/storage/keys';
+import type { Curation } from '@faceshot/core/datasets/face-record';
+import { createLogger } from '@faceshot/core/logger';
+import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
+import { storageKeys } from '@faceshot/core/storage/keys';
 import sharp from 'sharp';
+import { npyValues, readNpy } from '../numpy/npy.js';
 import { createPairsStage, type PairsMeta } from './pairs-stage.js';
 
 let root: string;

@@ -2,17 +2,17 @@
 // split, saved as NumPy files the way the seed project saved them: x1.npy and x2.npy (uint8,
 // N×H×W×1), y.npy (uint8, 1 = same person), plus meta.json (splits, the face keys of every pair).
 import { Readable } from 'node:stream';
-import type { Curation } from '@faceshot/shared/datasets/face-record';
-import { CurationSchema } from '@faceshot/shared/datasets/face-record';
-import { npyHeader } from '@faceshot/shared/numpy/npy';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import { seededRandom } from '@faceshot/shared/seeded-random';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
+import type { Curation } from '@faceshot/core/datasets/face-record';
+import { CurationSchema } from '@faceshot/core/datasets/face-record';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import { seededRandom } from '@faceshot/core/seeded-random';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
 import sharp from 'sharp';
+import { npyHeader } from '../numpy/npy.js';
 import {
   chooseHeldOut,
   DEFAULT_HELD_OUT_PHOTOS,

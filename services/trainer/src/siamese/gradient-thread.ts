@@ -2,8 +2,8 @@
 // WebAssembly backend; each request sets the weights, runs the step's loss on its part of the batch
 // and answers with the loss and the gradients.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { setFastTrainingKernels } from '@faceshot/vision/fast-training-kernels';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import type * as TF from '@tensorflow/tfjs';
 import type { GradientRequest, GradientThreadData } from './gradient-threads.js';
 import { siameseLoss, towersTogether } from './train-siamese.js';

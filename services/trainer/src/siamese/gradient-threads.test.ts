@@ -2,8 +2,8 @@
 // the whole batch on one thread does (a model without dropout, so both see the same function).
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { setFastTrainingKernels } from '@faceshot/shared/vision/fast-training-kernels';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { setFastTrainingKernels } from '@faceshot/vision/fast-training-kernels';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import type * as TF from '@tensorflow/tfjs';
 import { type GradientThread, startGradientThreads } from './gradient-threads.js';
 import {

@@ -7,7 +7,7 @@ import {
   type Figure,
   type MetricName,
   type ProtocolResult,
-} from '@faceshot/shared/datasets/model-card';
+} from '@faceshot/core/datasets/model-card';
 import {
   type HeldOutFigures,
   heldOutFigures,
@@ -15,7 +15,7 @@ import {
   meanAndSd,
   type UnseenPeopleFigures,
   unseenPeopleFigures,
-} from '@faceshot/shared/evaluation/recognition-metrics';
+} from '@faceshot/vision/evaluation/recognition-metrics';
 
 /** Fewer people than this behind a figure: the card says so. */
 export const MIN_PEOPLE = 5;

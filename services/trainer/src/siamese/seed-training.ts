@@ -2,13 +2,13 @@
 // seed project trained it), early stopping on the validation people's recognition, then the two
 // protocols on grey crops: (a) the test people of the identity split, (b) the train people's
 // held-out photos against their training photos. faceapi-baseline gets the same faces.
-import type { CardThreshold, EpochReport, ProtocolResult } from '@faceshot/shared/datasets/model-card';
-import { type Labelled, openSetIdentification } from '@faceshot/shared/evaluation/recognition-metrics';
-import { npyValues, readNpy } from '@faceshot/shared/numpy/npy';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import { type ObjectStore, readJsonObject } from '@faceshot/shared/storage/object-store';
+import type { CardThreshold, EpochReport, ProtocolResult } from '@faceshot/core/datasets/model-card';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import { type ObjectStore, readJsonObject } from '@faceshot/core/storage/object-store';
+import { type Labelled, openSetIdentification } from '@faceshot/vision/evaluation/recognition-metrics';
 import type * as TF from '@tensorflow/tfjs';
 import sharp from 'sharp';
+import { npyValues, readNpy } from '../numpy/npy.js';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { grayBatch } from './gray-batch.js';
 import { artifactsToJson, modelArtifacts, modelFromJson } from './model-artifacts.js';

@@ -4,13 +4,13 @@
 // the validation people are recognised as users would (one-shot all-way, TAR at the target FAR), and
 // early stopping keeps the best epoch by that, epoch 0 (the untouched baseline) included.
 
-import type { EpochReport } from '@faceshot/shared/datasets/model-card';
+import type { EpochReport } from '@faceshot/core/datasets/model-card';
+import { seededRandom, shuffled } from '@faceshot/core/seeded-random';
 import {
   heldOutFigures,
   type Labelled,
   unseenPeopleFigures,
-} from '@faceshot/shared/evaluation/recognition-metrics';
-import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
+} from '@faceshot/vision/evaluation/recognition-metrics';
 import type * as TF from '@tensorflow/tfjs';
 import type { Hyperparameters } from './train-siamese.js';
 import { distanceFromIdentity } from './transfer-head.js';

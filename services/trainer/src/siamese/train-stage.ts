@@ -1,17 +1,17 @@
 // The train stage: pair files and face records → a trained model, its threshold for the target
 // false-accept rate, and its card: both protocols, each beside faceapi-baseline on the same data.
 
-import { type EpochReport, type ModelCard, ModelCardSchema } from '@faceshot/shared/datasets/model-card';
-import { verificationPairs } from '@faceshot/shared/evaluation/recognition-metrics';
-import { rocCurve, type ScoredPair } from '@faceshot/shared/evaluation/verification-metrics';
-import { HyperparametersSchema } from '@faceshot/shared/hyperparameters';
-import type { PayloadOf, ResultOf } from '@faceshot/shared/queues/definitions';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { StageContext } from '@faceshot/shared/queues/stage-worker';
-import { parseWithSchema } from '@faceshot/shared/schema';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
+import { type EpochReport, type ModelCard, ModelCardSchema } from '@faceshot/core/datasets/model-card';
+import { HyperparametersSchema } from '@faceshot/core/hyperparameters';
+import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { StageContext } from '@faceshot/core/queues/stage-worker';
+import { parseWithSchema } from '@faceshot/core/schema';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
+import { verificationPairs } from '@faceshot/vision/evaluation/recognition-metrics';
+import { rocCurve, type ScoredPair } from '@faceshot/vision/evaluation/verification-metrics';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type * as TF from '@tensorflow/tfjs';

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import { FsObjectStore } from '@faceshot/shared/storage/fs-object-store';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
 import { trainingFacesSource } from './training-faces-source.js';
 
 const root = await mkdtemp(path.join(tmpdir(), 'faceshot-training-detector-'));

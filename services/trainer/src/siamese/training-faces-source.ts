@@ -2,19 +2,19 @@
 // that net's embeddings, so the predictor must describe query photos with the same one) and, for
 // face-api, the detector that found them (descriptors and crops depend on its box). The card names
 // both; the predictor follows it.
-import type { FaceRecord } from '@faceshot/shared/datasets/face-record';
-import { FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
-import { type DetectorName, isDetectorName } from '@faceshot/shared/vision/face-detector';
+import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import { FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import { type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
 import {
   embeddingSpaceOfRecord,
   engineOf,
   FACEAPI_ENGINE,
   type FaceEngineId,
   isFaceEngineId,
-} from '@faceshot/shared/vision/face-engine-id';
+} from '@faceshot/core/engines/face-engine-id';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
 
 /** Records written before extraction recorded its detector came from SSD, then the only default. */
 const UNRECORDED: DetectorName = 'ssd';

@@ -2,7 +2,7 @@
 // dropout, dropout masks with the layer's rate and scale.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { loadTrainingTensorflow } from '@faceshot/shared/vision/training-tensorflow';
+import { loadTrainingTensorflow } from '@faceshot/vision/training-tensorflow';
 import type * as TF from '@tensorflow/tfjs';
 import { seedBaseNetwork } from './seed-network.js';
 import { dropoutMask, trainingForward, trainingForwardSupports } from './training-forward.js';

@@ -6,7 +6,7 @@
 // pass over a Float32Array, the towers share one batch, and (with the fast kernels) a ReLU
 // convolution runs as one fused kernel with its own gradient (conv2dBiasRelu). Only the layer types of the seed network
 // are written out; `trainingForwardSupports` says whether a model has only those.
-import { conv2dBiasRelu, fastTrainingKernelsActive } from '@faceshot/shared/vision/fast-training-kernels';
+import { conv2dBiasRelu, fastTrainingKernelsActive } from '@faceshot/vision/fast-training-kernels';
 import type * as TF from '@tensorflow/tfjs';
 
 type Tf = typeof TF;

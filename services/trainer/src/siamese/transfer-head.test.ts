@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { it } from 'node:test';
-import { euclidean } from '@faceshot/shared/evaluation/verification-metrics';
-import { seededRandom } from '@faceshot/shared/seeded-random';
+import { seededRandom } from '@faceshot/core/seeded-random';
+import { euclidean } from '@faceshot/vision/evaluation/verification-metrics';
 import type * as TF from '@tensorflow/tfjs';
 import { batchHardTripletLoss, epochBatches, trainOnFaces } from './train-faces.js';
 import { distanceFromIdentity, FACEAPI_DESCRIPTOR_SIZE, transferHead } from './transfer-head.js';

@@ -1,16 +1,16 @@
-import { CurationSchema, FaceRecordSchema } from '@faceshot/shared/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/core/datasets/face-record';
 import type {
   CardThreshold,
   EpochReport,
   ModelCard,
   ProtocolResult,
-} from '@faceshot/shared/datasets/model-card';
-import { type Labelled, openSetIdentification } from '@faceshot/shared/evaluation/recognition-metrics';
-import { PermanentJobError } from '@faceshot/shared/queues/permanent-job-error';
-import { seededRandom, shuffled } from '@faceshot/shared/seeded-random';
-import { storageKeys } from '@faceshot/shared/storage/keys';
-import type { ObjectStore } from '@faceshot/shared/storage/object-store';
-import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
+} from '@faceshot/core/datasets/model-card';
+import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
+import { seededRandom, shuffled } from '@faceshot/core/seeded-random';
+import { storageKeys } from '@faceshot/core/storage/keys';
+import type { ObjectStore } from '@faceshot/core/storage/object-store';
+import { readStoredDocument } from '@faceshot/core/storage/stored-document';
+import { type Labelled, openSetIdentification } from '@faceshot/vision/evaluation/recognition-metrics';
 import type * as TF from '@tensorflow/tfjs';
 import type { PairsMeta } from '../pairs/pairs-stage.js';
 import { heldOutPhotosProtocol, unseenPeopleProtocol } from './recognition-protocols.js';
