@@ -1,7 +1,7 @@
 // Models: every model with its status; a model's card: how it compares with faceapi-baseline on both
 // protocols (said plainly when it does not beat it), metrics, threshold, data, timings, and its ROC
 // curve when the card holds one (`card.roc`: [{fpr, tpr}]), else the loss per epoch of its training.
-// The card's shape is the API's card schema (packages/shared/src/datasets/model-card.ts).
+// The card's shape is the API's card schema (packages/core/src/datasets/model-card.ts).
 import { getJson, segment } from './api.js';
 import { areaUnder, dataTable, lineChart, rocPoints } from './chart.js';
 import { facts, h, num, percent, replace, showProblem, when } from './dom.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Role } from '@faceshot/core/config';
 import { repoRoot } from './datasets.js';
 
-/** The roles, as in ROLES (packages/shared/src/config.ts). */
+/** The roles, as in ROLES (packages/core/src/config.ts). */
 export type RoleName = Role;
 
 /** Each role's main, relative to the repository root (built by `npm run build`). */
