@@ -5,11 +5,9 @@
 import type { DetectorName } from '@faceshot/shared/vision/face-detector';
 import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import { Piscina } from 'piscina';
-import type { ThreadReply, ThreadRequest } from './extraction-thread.js';
+import type { ThreadMode, ThreadReply, ThreadRequest } from './extraction-thread.js';
 import type { ExtractionOptions, ExtractionResult, PhotoFacesResult } from './face-extraction.js';
 
-/** What a thread is asked: the primary face as extraction stores it, or a photo's faces for prediction. */
-export type ThreadMode = 'extract' | 'faces-all' | 'faces-primary';
 type ThreadResult = ExtractionResult | PhotoFacesResult;
 
 /** Structured cloning turns Buffers into Uint8Arrays; give the caller Buffers back. */

@@ -7,7 +7,6 @@ import { type FaceEngineId, isOnnxEngine } from '@faceshot/shared/vision/face-en
 import { OnnxFaceModel } from '@faceshot/shared/vision/onnx/onnx-face-model';
 import { OnnxModelError } from '@faceshot/shared/vision/onnx/onnx-manifest';
 import { findOnnxModel } from '@faceshot/shared/vision/onnx/onnx-model-catalogue';
-import type { ThreadMode } from './extraction-pool.js';
 import {
   type ExtractionOptions,
   type ExtractionResult,
@@ -16,6 +15,9 @@ import {
   type FaceReader,
   type PhotoFacesResult,
 } from './face-extraction.js';
+
+/** What a thread is asked: the primary face as extraction stores it, or a photo's faces for prediction. */
+export type ThreadMode = 'extract' | 'faces-all' | 'faces-primary';
 
 export interface ThreadRequest {
   mode: ThreadMode;
