@@ -9,6 +9,7 @@ import {
   detectFaces,
   type RgbImage,
 } from '@faceshot/shared/vision/detect-faces';
+import type { Box } from '@faceshot/shared/vision/face-detector';
 import type { FaceEngine } from '@faceshot/shared/vision/face-engine';
 import {
   FACEAPI_EMBEDDING_SPACE,
@@ -55,7 +56,7 @@ export function extractionOptions(extract: Config['extract'], limits: Config['li
 export const DETECTION_MAX_SIDE = 1280;
 
 export interface FaceData {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   landmarks: [number, number][];
   descriptor: number[];
@@ -258,7 +259,7 @@ export async function extractFace(
 
 /** One face of a photo as prediction needs it: where it is, its descriptor and its aligned crops. */
 export interface PhotoFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   descriptor: number[];
   /** faceSize × faceSize colour PNG (kept as a gallery reference photo). */

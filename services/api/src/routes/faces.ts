@@ -12,7 +12,7 @@ import type { ObjectStore } from '@faceshot/shared/storage/object-store';
 import { readStoredDocument } from '@faceshot/shared/storage/stored-document';
 import type { FaceEngineId } from '@faceshot/shared/vision/face-engine-id';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';
 import { FaceEngineSchema, faceEngineOr409 } from '../face-engine-lookup.js';
 import { identityOr400 } from '../identity-name.js';
@@ -40,20 +40,7 @@ const FaceSchema = Type.Object({
   imageUrl: Type.Optional(Type.String()),
   grayUrl: Type.Optional(Type.String()),
 });
-type Face = {
-  faceId: string;
-  identity: string;
-  status: 'kept' | 'rejected' | 'pending';
-  outcome: string;
-  reason?: string;
-  overridden: boolean;
-  distance?: number;
-  score?: number;
-  faceCount: number;
-  blur?: number;
-  imageUrl?: string;
-  grayUrl?: string;
-};
+type Face = Static<typeof FaceSchema>;
 const Params = Type.Object({ id: IdSchema });
 const FaceParams = Type.Object({
   id: Params.properties.id,
