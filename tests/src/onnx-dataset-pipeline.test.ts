@@ -16,6 +16,7 @@ import { writeTinyOnnxModel, writeTinyScrfdModel } from '@faceshot/vision/onnx/t
 import sharp from 'sharp';
 import { type ApiStack, postJson, startApiStack } from './support/api-stack.js';
 import { assertProblem, getJson, waitForJob } from './support/http.js';
+import { pollUntil } from './support/poll.js';
 
 const ENGINE = 'onnx-tiny';
 
@@ -102,12 +103,15 @@ describe('a dataset extracted, curated and trained with an ONNX model', () => {
     });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const pipelineId = String(created.body.id);
-    let pipeline = await getJson(`${stack.baseUrl}/v1/pipelines/${pipelineId}`);
-    for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
-      pipeline = await getJson(`${stack.baseUrl}/v1/pipelines/${pipelineId}`);
-      if (pipeline.body.state === 'completed' || pipeline.body.state === 'failed') break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const pipeline = await pollUntil(
+      async () => {
+        const answer = await getJson(`${stack.baseUrl}/v1/pipelines/${pipelineId}`);
+        return ['completed', 'failed'].includes(String(answer.body.state)) ? answer : undefined;
+      },
+      240_000,
+      `pipeline ${pipelineId} to end`,
+      250,
+    );
     assert.equal(pipeline.body.state, 'completed', JSON.stringify(pipeline.body));
 
     // Every record names the model and its net; curation compared cosine distances under its threshold.

@@ -2,34 +2,21 @@
 // running API and predictor with ONNX_MODELS_FROM_STORE pick it up without a restart or a shared
 // folder, then enrol and identify with it. A folder that is not a model is refused by the command.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { predictorStages } from '@faceshot/predictor/stages';
 import { writeTinyOnnxModel } from '@faceshot/vision/onnx/tiny-onnx-model';
 import sharp from 'sharp';
 import { type ApiStack, startApiStack } from './support/api-stack.js';
-import { repoRoot } from './support/datasets.js';
 import { getJson } from './support/http.js';
-
-const run = promisify(execFile);
+import { pollUntil } from './support/poll.js';
+import { runCli } from './support/run-command.js';
 
 /** `faceshot onnx-models push <folder>` against the stack's storage folder. */
-function push(stack: ApiStack, folder: string) {
-  return run(
-    process.execPath,
-    [path.join(repoRoot, 'packages/cli/dist/main.js'), 'onnx-models', 'push', folder],
-    {
-      env: { PATH: process.env.PATH ?? '', STORAGE_DIR: path.join(stack.root, 'objects') },
-    },
-  ).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
+const push = (stack: ApiStack, folder: string) =>
+  runCli(['onnx-models', 'push', folder], { env: { STORAGE_DIR: path.join(stack.root, 'objects') } });
 
 const photo = (r: number, g: number, b: number) =>
   sharp({ create: { width: 200, height: 160, channels: 3, background: { r, g, b } } })
@@ -81,10 +68,11 @@ describe('ONNX models pushed to the object store', () => {
       pushed.stdout,
       /onnx-tiny \(onnx-tiny@[0-9a-f]{16}\): 4 objects stored under onnx-models\/tiny\//,
     );
-    const deadline = Date.now() + 15_000;
-    while (!(await listedModels(stack)).includes('onnx-tiny') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.ok((await listedModels(stack)).includes('onnx-tiny'), 'listed after the mirror ran');
+    await pollUntil(
+      async () => ((await listedModels(stack)).includes('onnx-tiny') ? true : undefined),
+      15_000,
+      'onnx-tiny to be listed after the mirror ran',
+    );
 
     const enrol = new FormData();
     enrol.append('identity', 'Red');

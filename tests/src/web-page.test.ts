@@ -102,7 +102,15 @@ describe('the web page (open mode)', { skip }, () => {
     const html = await fetch(`${stack.baseUrl}/`);
     assert.equal(html.status, 200);
     assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
-    assert.match(html.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    const policy = html.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /script-src 'self'/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    assert.doesNotMatch(policy, /unsafe-inline/);
+    assert.equal(html.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(html.headers.get('referrer-policy'), 'no-referrer');
+    // The JSON API is not the page: none of its headers there.
+    const health = await fetch(`${stack.baseUrl}/healthz`);
+    assert.equal(health.headers.get('content-security-policy'), null);
     assert.match(await html.text(), /<script type="module" src="ui\/app.js">/);
     const script = await fetch(`${stack.baseUrl}/ui/app.js`);
     assert.equal(script.status, 200);

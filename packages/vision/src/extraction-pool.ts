@@ -1,30 +1,14 @@
-// A fixed pool of extraction threads; one task per thread at a time, the rest wait in order.
-import { Worker } from 'node:worker_threads';
+// A fixed pool of extraction threads (Piscina): one task per thread at a time, the rest queued in
+// order; a thread that dies fails its task (the job is retried) and is replaced; a task that takes
+// longer than the timeout is aborted, which terminates and replaces its (wedged) thread.
+
 import type { DetectorName } from '@faceshot/core/engines/detector-name';
 import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
+import { Piscina } from 'piscina';
+import type { ThreadMode, ThreadReply, ThreadRequest } from './extraction-thread.js';
 import type { ExtractionOptions, ExtractionResult, PhotoFacesResult } from './face-extraction.js';
 
-/** What a thread is asked: the primary face as extraction stores it, or a photo's faces for prediction. */
-export type ThreadMode = 'extract' | 'faces-all' | 'faces-primary';
 type ThreadResult = ExtractionResult | PhotoFacesResult;
-
-interface Task {
-  bytes: Buffer;
-  mode: ThreadMode;
-  /** Overrides the pool's detector for this photo (a model served with the detector it was trained on). */
-  detector: DetectorName | undefined;
-  /** Overrides the pool's engine for this photo (an ONNX model serving a request). */
-  engine: FaceEngineId | undefined;
-  resolve(result: ThreadResult): void;
-  reject(error: Error): void;
-}
-
-interface ThreadReply {
-  id: number;
-  result?: ThreadResult;
-  error?: string;
-  backend?: string;
-}
 
 /** Structured cloning turns Buffers into Uint8Arrays; give the caller Buffers back. */
 function revive(result: ThreadResult): ThreadResult {
@@ -42,32 +26,25 @@ function revive(result: ThreadResult): ThreadResult {
 export const EXTRACTION_TIMEOUT_MS = 120_000;
 
 export class ExtractionPool {
-  private readonly idle: Worker[] = [];
-  private readonly all: Worker[] = [];
-  private readonly waiting: Task[] = [];
-  private readonly running = new Map<Worker, { id: number; task: Task; timer: NodeJS.Timeout }>();
-  private nextId = 1;
+  private readonly pool: Piscina<ThreadRequest, ThreadReply>;
   private closed = false;
   backend: string | undefined;
 
   constructor(
     threads: number,
-    private readonly options: ExtractionOptions,
+    options: ExtractionOptions,
+    /** How long one photo may take (a test shortens it to see a thread replaced). */
+    public timeoutMs = EXTRACTION_TIMEOUT_MS,
   ) {
-    for (let index = 0; index < threads; index++) this.spawn();
-  }
-
-  private spawn(): void {
-    const worker = new Worker(new URL('./extraction-thread.js', import.meta.url), {
-      workerData: this.options,
+    this.pool = new Piscina({
+      filename: new URL('./extraction-thread.js', import.meta.url).href,
+      workerData: options,
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: 1,
+      // Threads hold loaded models: never retire an idle one.
+      idleTimeout: Number.POSITIVE_INFINITY,
     });
-    worker.on('message', (reply: ThreadReply) => this.finish(worker, reply));
-    worker.on('error', (error) => this.crash(worker, error));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.crash(worker, new Error(`extraction thread exited with code ${code}`));
-    });
-    this.all.push(worker);
-    this.idle.push(worker);
   }
 
   /** The photo's primary face, aligned and cropped, as the extract stage stores it (the pool's engine unless one is named). */
@@ -89,69 +66,36 @@ export class ExtractionPool {
     return this.run(bytes, mode, detector, engine) as Promise<PhotoFacesResult>;
   }
 
-  private run(
+  private async run(
     bytes: Buffer,
     mode: ThreadMode,
     detector: DetectorName | undefined,
-    engine?: FaceEngineId,
+    engine: FaceEngineId | undefined,
   ): Promise<ThreadResult> {
-    if (this.closed) return Promise.reject(new Error('extraction pool is closed'));
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ bytes, mode, detector, engine, resolve, reject });
-      this.dispatch();
-    });
-  }
-
-  private dispatch(): void {
-    while (this.idle.length > 0 && this.waiting.length > 0) {
-      const worker = this.idle.pop() as Worker;
-      const task = this.waiting.shift() as Task;
-      const id = this.nextId++;
-      const timer = setTimeout(
-        () => this.crash(worker, new Error(`no answer within ${EXTRACTION_TIMEOUT_MS} ms`)),
-        EXTRACTION_TIMEOUT_MS,
+    if (this.closed) throw new Error('extraction pool is closed');
+    const copy = new Uint8Array(bytes);
+    let reply: ThreadReply;
+    try {
+      reply = await this.pool.run(
+        { mode, bytes: copy, ...(detector ? { detector } : {}), ...(engine ? { engine } : {}) },
+        { transferList: [copy.buffer], signal: AbortSignal.timeout(this.timeoutMs) },
       );
-      this.running.set(worker, { id, task, timer });
-      const copy = new Uint8Array(task.bytes);
-      worker.postMessage({ id, mode: task.mode, detector: task.detector, engine: task.engine, bytes: copy }, [
-        copy.buffer,
-      ]);
+    } catch (error) {
+      const reason =
+        error instanceof Error && error.name === 'AbortError'
+          ? `no answer within ${this.timeoutMs} ms`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      throw new Error(`extraction thread failed: ${reason}`);
     }
-  }
-
-  private finish(worker: Worker, reply: ThreadReply): void {
-    const current = this.running.get(worker);
-    if (current === undefined || current.id !== reply.id) return;
-    clearTimeout(current.timer);
-    this.running.delete(worker);
-    this.idle.push(worker);
-    if (reply.backend) this.backend = reply.backend;
-    if (reply.result) current.task.resolve(revive(reply.result));
-    else current.task.reject(new Error(reply.error ?? 'extraction thread failed'));
-    this.dispatch();
-  }
-
-  /** A thread died (e.g. out of memory): fail its task (the job is retried) and start a new thread. */
-  private crash(worker: Worker, error: Error): void {
-    if (!this.all.includes(worker)) return;
-    const current = this.running.get(worker);
-    if (current) clearTimeout(current.timer);
-    this.running.delete(worker);
-    this.all.splice(this.all.indexOf(worker), 1);
-    const idleAt = this.idle.indexOf(worker);
-    if (idleAt >= 0) this.idle.splice(idleAt, 1);
-    void worker.terminate();
-    current?.task.reject(new Error(`extraction thread failed: ${error.message}`));
-    if (!this.closed) {
-      this.spawn();
-      this.dispatch();
-    }
+    this.backend = reply.backend;
+    if ('error' in reply) throw new Error(reply.error);
+    return revive(reply.result);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const task of this.waiting.splice(0)) task.reject(new Error('extraction pool closed'));
-    for (const { timer } of this.running.values()) clearTimeout(timer);
-    await Promise.all(this.all.map((worker) => worker.terminate()));
+    await this.pool.destroy();
   }
 }

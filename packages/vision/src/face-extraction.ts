@@ -11,6 +11,7 @@ import { ImageRejectedError } from '@faceshot/core/images/probe-image';
 import sharp from 'sharp';
 import { alignAndCrop, laplacianVariance } from './align-face.js';
 import { type DetectedFace, type DetectorName, detectFaces, type RgbImage } from './detect-faces.js';
+import type { Box } from './face-detector.js';
 import type { FaceEngine } from './face-engine.js';
 import { decodeToRgb } from './images/decode-image.js';
 import { OnnxFaceModel } from './onnx/onnx-face-model.js';
@@ -50,7 +51,7 @@ export function extractionOptions(extract: Config['extract'], limits: Config['li
 export const DETECTION_MAX_SIDE = 1280;
 
 export interface FaceData {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   landmarks: [number, number][];
   descriptor: number[];
@@ -253,7 +254,7 @@ export async function extractFace(
 
 /** One face of a photo as prediction needs it: where it is, its descriptor and its aligned crops. */
 export interface PhotoFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   descriptor: number[];
   /** faceSize × faceSize colour PNG (kept as a gallery reference photo). */

@@ -15,8 +15,8 @@ import {
   onnxEmbedder,
 } from '@faceshot/vision/embedders';
 import type * as TF from '@tensorflow/tfjs';
+import { LRUCache } from 'lru-cache';
 import { GalleryIndex } from './gallery-index.js';
-import { LruCache } from './lru-cache.js';
 
 export interface ServingDependencies {
   store: ObjectStore;
@@ -39,13 +39,17 @@ interface LoadedGallery {
 }
 
 export class ModelServing {
-  private readonly embedders: LruCache<string, Promise<Embedder>>;
+  /** The least recently used model is disposed when a new one would pass PREDICT_CACHE_MODELS. */
+  private readonly embedders: LRUCache<string, Promise<Embedder>>;
   private readonly galleries = new Map<string, Promise<LoadedGallery>>();
 
   constructor(private readonly deps: ServingDependencies) {
-    this.embedders = new LruCache(deps.cacheModels, (loading, modelId) => {
-      this.galleries.delete(modelId);
-      void loading.then((embedder) => embedder.dispose()).catch(() => undefined);
+    this.embedders = new LRUCache({
+      max: deps.cacheModels,
+      dispose: (loading, modelId) => {
+        this.galleries.delete(modelId);
+        void loading.then((embedder) => embedder.dispose()).catch(() => undefined);
+      },
     });
   }
 

@@ -2,6 +2,7 @@
 // the landmark net's square crop, the recognition net's aligned face) is the photo sampled at an
 // affine map of the net's pixel grid, bilinearly, then normalised per channel. Pure: tests check it
 // pixel by pixel.
+import type { Box } from '../face-detector.js';
 import type { Affine } from './similarity-warp.js';
 
 export interface RgbPixels {
@@ -88,11 +89,7 @@ export function sampleToNchw(
  * The map that stretches a region (x, y, width × height of the photo) over a net's
  * outWidth × outHeight grid, pixel centres to pixel centres (OpenCV's resize convention).
  */
-export function regionMap(
-  region: { x: number; y: number; width: number; height: number },
-  outWidth: number,
-  outHeight: number,
-): Affine {
+export function regionMap(region: Box, outWidth: number, outHeight: number): Affine {
   const sx = region.width / outWidth;
   const sy = region.height / outHeight;
   return [sx, 0, region.x + 0.5 * sx - 0.5, 0, sy, region.y + 0.5 * sy - 0.5];

@@ -17,7 +17,7 @@ import type { JobQueues } from '@faceshot/core/queues/job-queues';
 import { assertValidIdentity, storageKeys } from '@faceshot/core/storage/keys';
 import { deletePrefix, type ObjectStore } from '@faceshot/core/storage/object-store';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';
 import { identityOr400 } from '../identity-name.js';
 import { HttpProblem, ProblemSchema } from '../problem.js';
@@ -54,15 +54,7 @@ const FileResult = Type.Object({
   duplicateOf: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
 });
-type FileResultType = {
-  filename: string;
-  identity?: string;
-  outcome: 'stored' | 'duplicate' | 'rejected';
-  sha256?: string;
-  key?: string;
-  duplicateOf?: string;
-  reason?: string;
-};
+type FileResultType = Static<typeof FileResult>;
 
 export const DownloadRequest = Type.Union([
   Type.Object(

@@ -12,7 +12,7 @@ import { storageKeys } from '@faceshot/core/storage/keys';
 import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import { readStoredDocument } from '@faceshot/core/storage/stored-document';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { datasetOr404 as findDataset } from '../dataset-lookup.js';
 import { FaceEngineSchema, faceEngineOr409 } from '../face-engine-lookup.js';
 import { identityOr400 } from '../identity-name.js';
@@ -40,20 +40,7 @@ const FaceSchema = Type.Object({
   imageUrl: Type.Optional(Type.String()),
   grayUrl: Type.Optional(Type.String()),
 });
-type Face = {
-  faceId: string;
-  identity: string;
-  status: 'kept' | 'rejected' | 'pending';
-  outcome: string;
-  reason?: string;
-  overridden: boolean;
-  distance?: number;
-  score?: number;
-  faceCount: number;
-  blur?: number;
-  imageUrl?: string;
-  grayUrl?: string;
-};
+type Face = Static<typeof FaceSchema>;
 const Params = Type.Object({ id: IdSchema });
 const FaceParams = Type.Object({
   id: Params.properties.id,

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import helmet from '@fastify/helmet';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -26,19 +27,23 @@ const FILE_NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$';
 
 /**
  * Only the page's own files: no inline script or style, no other origin. Images may be blob: URLs (the
- * page fetches photos with the key and shows them from memory) or data: URLs.
+ * page fetches photos with the key and shows them from memory) or data: URLs. @fastify/helmet sends it
+ * with its other headers (nosniff, no referrer, no framing…) on the page's routes only.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'blob:', 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+};
 
 interface WebFile {
   body: Buffer;
@@ -66,12 +71,7 @@ export function loadWebFiles(root: string = WEB_ROOT): Map<string, WebFile> {
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, file: WebFile): FastifyReply {
-  reply
-    .header('cache-control', 'no-cache')
-    .header('etag', file.etag)
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer');
-  if (file.type.startsWith('text/html')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  reply.header('cache-control', 'no-cache').header('etag', file.etag);
   if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
   return reply.type(file.type).send(file.body);
 }
@@ -82,6 +82,11 @@ const asString = (mediaType: string) => ({
 
 export const webPageRoutes: FastifyPluginAsyncTypebox<{ root?: string }> = async (app, options) => {
   const files = loadWebFiles(options.root);
+  // This plugin's scope: the page and its files, not the JSON API.
+  await app.register(helmet, {
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
 
   app.get(
     WEB_PAGE_PATH,
