@@ -284,7 +284,8 @@ it('runs the scaled compose stack: pipeline, identification, kill -9 of an extra
 
     // 5b. An ONNX model reaches the running API and predictors through the object store.
     const pushed = await stack.compose(
-      ['run', '--rm', '-T', '--no-deps', 'api', 'sh', '-c', PUSH_TINY_MODEL],
+      // `exec` in the running api container (podman's compose API refuses `run`'s links).
+      ['exec', '-T', 'api', 'sh', '-c', PUSH_TINY_MODEL],
       300_000,
     );
     assert.match(pushed.stdout, /onnx-tiny \(onnx-tiny@[0-9a-f]{16}\): 4 objects stored/);
