@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@faceshot/core/config';
-import type { ModelCard } from '@faceshot/core/datasets/model-card';
+import type { ModelCard } from '@faceshot/core/contracts/model-card';
 import { FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
 import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
 import { createLogger } from '@faceshot/core/logger';

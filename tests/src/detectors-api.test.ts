@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import type { FaceRecord } from '@faceshot/core/contracts/face-record';
 import { storageKeys } from '@faceshot/core/storage/keys';
 import { readJsonObject } from '@faceshot/core/storage/object-store';
 import { extractorStages } from '@faceshot/extractor/stages';

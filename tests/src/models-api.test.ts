@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { openAsBlob } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ModelCardSchema } from '@faceshot/core/datasets/model-card';
+import { ModelCardSchema } from '@faceshot/core/contracts/model-card';
 import { parseWithSchema } from '@faceshot/core/schema';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';

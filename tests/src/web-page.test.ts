@@ -15,7 +15,7 @@ import {
   type MetricName,
   type ModelCard,
   type ProtocolName,
-} from '@faceshot/core/datasets/model-card';
+} from '@faceshot/core/contracts/model-card';
 import { storageKeys } from '@faceshot/core/storage/keys';
 import { extractorStages } from '@faceshot/extractor/stages';
 import { predictorStages } from '@faceshot/predictor/stages';

@@ -1,6 +1,6 @@
 // A model card's comparison with faceapi-baseline as text: per protocol, both models' figures side by
 // side and which is better, and a verdict that says plainly when the trained model does not win.
-import type { Figure, ModelCard, ProtocolResult } from '@faceshot/core/datasets/model-card';
+import type { Figure, ModelCard, ProtocolResult } from '@faceshot/core/contracts/model-card';
 
 const TITLES: Record<ProtocolResult['protocol'], string> = {
   unseenPeople: '(a) people the model never trained on',

@@ -6,7 +6,7 @@ import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { multipartBody } from '@faceshot/client/faceshot-client';
-import { type ModelCard, ModelCardSchema } from '@faceshot/core/datasets/model-card';
+import { type ModelCard, ModelCardSchema } from '@faceshot/core/contracts/model-card';
 import { freePort } from '@faceshot/core/free-port';
 import { parseWithSchema, SchemaError } from '@faceshot/core/schema';
 import { ApiClient, ApiError } from './api-client.js';

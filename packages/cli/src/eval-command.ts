@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config, StorageConfig } from '@faceshot/core/config';
-import type { ServingCard } from '@faceshot/core/datasets/model-card';
+import type { ServingCard } from '@faceshot/core/contracts/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/core/datasets/model-repository';
 import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
 import { FACEAPI_ENGINE, type FaceEngineId, isOnnxEngine } from '@faceshot/core/engines/face-engine-id';

@@ -4,7 +4,7 @@
 //  (b) held-out photos: per person, the photos a trained model's card lists as held out (when the
 //      folder is its dataset), else a seeded `heldOut` photos each (at most half); the rest is the
 //      gallery (the same for every model); photos without a face count as errors.
-import type { ServingCard } from '@faceshot/core/datasets/model-card';
+import type { ServingCard } from '@faceshot/core/contracts/model-card';
 import { seededRandom, shuffled } from '@faceshot/core/seeded-random';
 import {
   type HeldOutFigures,

@@ -5,7 +5,7 @@
 //    with (face-api's, or an installed ONNX model's);
 //  - seed: the seed's CNN over the 80×80 grey crop (found and aligned by that engine);
 //  - onnx: an operator-installed ONNX model (`onnx-<name>`), whose engine's embedding is the descriptor.
-import { type ServingCard, ServingCardSchema } from '@faceshot/core/datasets/model-card';
+import { type ServingCard, ServingCardSchema } from '@faceshot/core/contracts/model-card';
 import { BASELINE_MODEL_ID } from '@faceshot/core/datasets/model-repository';
 import { type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
 import {

@@ -1,7 +1,8 @@
 // The curate stage: reads every face record of a dataset, decides, writes curation.json.
+
+import type { FaceRecord } from '@faceshot/core/contracts/face-record';
+import { FaceRecordSchema } from '@faceshot/core/contracts/face-record';
 import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
-import type { FaceRecord } from '@faceshot/core/datasets/face-record';
-import { FaceRecordSchema } from '@faceshot/core/datasets/face-record';
 import { embeddingSpaceOfRecord, engineOf, FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
 import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';

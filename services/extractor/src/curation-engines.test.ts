@@ -2,7 +2,7 @@
 // another net rejected with the reason (never compared with these).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import type { FaceRecord } from '@faceshot/core/contracts/face-record';
 import { curateIdentity, curationFor, DEFAULT_CURATION } from './curation.js';
 
 const SPACE = 'onnx-m@0123456789abcdef';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@faceshot/core/config';
-import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import type { FaceRecord } from '@faceshot/core/contracts/face-record';
 import { loadFaceEngine } from '@faceshot/vision/face-engine';
 import { extractFace, extractionOptions } from '@faceshot/vision/face-extraction';
 import { curateIdentity, DEFAULT_CURATION } from './curation.js';

@@ -1,7 +1,7 @@
 // Automatic curation, replacing the seed project's manual pass: per identity, find the consensus face
 // (the medoid of the largest cluster of descriptors), reject faces of someone else and faces below
 // the quality floors, keep the N most typical. A person's override always wins.
-import type { Curation, CurationDecision, FaceRecord } from '@faceshot/core/datasets/face-record';
+import type { Curation, CurationDecision, FaceRecord } from '@faceshot/core/contracts/face-record';
 import { embeddingSpaceOfRecord, FACEAPI_EMBEDDING_SPACE } from '@faceshot/core/engines/face-engine-id';
 import { type DistanceKind, distanceOf } from '@faceshot/vision/embedding-distance';
 

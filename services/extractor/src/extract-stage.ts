@@ -1,5 +1,5 @@
 // The extract stage: one raw photo → aligned colour face, grey training face and a face record.
-import type { FaceRecord } from '@faceshot/core/datasets/face-record';
+import type { FaceRecord } from '@faceshot/core/contracts/face-record';
 import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
 import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';

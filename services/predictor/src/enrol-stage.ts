@@ -1,7 +1,8 @@
-// The enrol stage: every change to a gallery. Enrol a person from photos (one is enough: no
-// retraining), enrol a trained model's dataset (its most typical curated faces), rename, delete.
+// The enrol stage: what fills a gallery. Enrol a person from photos (one is enough: no retraining),
+// or a trained model's dataset (its most typical curated faces). Renames and deletes are the API's,
+// straight through the gallery repository (each one atomic script; see services/api/src/services/galleries.ts).
 import { createHash } from 'node:crypto';
-import { CurationSchema, FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/core/contracts/face-record';
 import { BASELINE_MODEL_ID } from '@faceshot/core/datasets/model-repository';
 import { engineOf } from '@faceshot/core/engines/face-engine-id';
 import {
@@ -196,23 +197,6 @@ export function createEnrolStage(deps: EnrolStageDependencies) {
         return enrolPhotos(payload, context);
       case 'enrol-dataset':
         return enrolDataset(payload, context);
-      case 'rename': {
-        const outcome = await deps.galleries.rename(payload.modelId, payload.identity, payload.newIdentity);
-        return { action: 'rename', outcome, identity: payload.newIdentity, enrolled: 0 };
-      }
-      case 'delete': {
-        const removed = await deps.galleries.remove(payload.modelId, payload.identity);
-        if (removed === undefined)
-          return { action: 'delete', outcome: 'missing', identity: payload.identity, enrolled: 0 };
-        await deps.store.deleteMany(removed.photos.map((photo) => photo.photoKey));
-        return {
-          action: 'delete',
-          outcome: 'deleted',
-          identity: payload.identity,
-          enrolled: 0,
-          deletedPhotos: removed.photos.length,
-        };
-      }
     }
   };
 }

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import { newId } from '../ids.js';
 import { JsonHash } from '../redis-json-hash.js';
+import { runScript } from '../redis-scripts.js';
 
 export interface Dataset {
   id: string;
@@ -34,15 +35,6 @@ export class DatasetNameTakenError extends Error {
 }
 
 export const MAX_DATASET_NAME_LENGTH = 100;
-
-/** KEYS: names hash, datasets hash; ARGV: name, id, record. Returns the existing id, or nil when created. */
-const CREATE_SCRIPT = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
-  return redis.call('HGET', KEYS[1], ARGV[1])
-end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return false
-`;
 
 export class DatasetRepository {
   constructor(
@@ -75,14 +67,11 @@ export class DatasetRepository {
     };
     // One atomic step: the name is claimed and the record written together, or neither (a crash
     // between two round trips would leave a name taken by no dataset). Returns the existing id if taken.
-    const existing = (await this.redis.eval(
-      CREATE_SCRIPT,
-      2,
-      this.namesKey,
-      this.datasetsKey,
-      name,
-      dataset.id,
-      JSON.stringify(dataset),
+    const existing = (await runScript(
+      this.redis,
+      'dataset-create',
+      [this.namesKey, this.datasetsKey],
+      [name, dataset.id, JSON.stringify(dataset)],
     )) as string | null;
     if (existing !== null) throw new DatasetNameTakenError(existing);
     return dataset;

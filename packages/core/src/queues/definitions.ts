@@ -201,24 +201,12 @@ const EnrolPayload = Type.Union([
     },
     { additionalProperties: false },
   ),
-  Type.Object(
-    { action: Type.Literal('rename'), modelId: ModelRef, identity: Identity, newIdentity: Identity },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { action: Type.Literal('delete'), modelId: ModelRef, identity: Identity },
-    { additionalProperties: false },
-  ),
 ]);
 const EnrolResult = Type.Object({
   action: Type.String(),
   outcome: Type.Union([
     Type.Literal('enrolled'),
     Type.Literal('no-face'),
-    Type.Literal('renamed'),
-    Type.Literal('deleted'),
-    Type.Literal('missing'),
-    Type.Literal('taken'),
     // The gallery holds embeddings of another net (see `reason`); nothing was added.
     Type.Literal('conflict'),
   ]),
@@ -242,7 +230,6 @@ const EnrolResult = Type.Object({
       }),
     ),
   ),
-  deletedPhotos: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 interface QueueSchemas {

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { CurationSchema, FaceRecordSchema } from '../datasets/face-record.js';
+import { CurationSchema, FaceRecordSchema } from '../contracts/face-record.js';
 import { SchemaError } from '../schema.js';
 import { FsObjectStore } from './fs-object-store.js';
 import { readStoredDocument } from './stored-document.js';

@@ -2,9 +2,9 @@
 
 import type { Readable } from 'node:stream';
 import type { Config } from '@faceshot/core/config';
+import type { Curation, FaceRecord } from '@faceshot/core/contracts/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/core/contracts/face-record';
 import type { Dataset, DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
-import type { Curation, FaceRecord } from '@faceshot/core/datasets/face-record';
-import { CurationSchema, FaceRecordSchema } from '@faceshot/core/datasets/face-record';
 import type { FaceEngineId } from '@faceshot/core/engines/face-engine-id';
 import { IdSchema } from '@faceshot/core/ids';
 import type { JobQueues } from '@faceshot/core/queues/job-queues';

@@ -1,6 +1,6 @@
 // Training: POST /v1/models runs pairs then train as one flow; the card holds the result. The work is
 // in services/models.ts; these handlers are the HTTP side.
-import { AnyCardSchema } from '@faceshot/core/datasets/model-card';
+import { AnyCardSchema } from '@faceshot/core/contracts/model-card';
 import { IdSchema } from '@faceshot/core/ids';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';

@@ -1,7 +1,8 @@
 // Models for the HTTP routes: start training (pairs → train → enrol), list and describe models (the
 // trained ones, the built-in baseline and installed ONNX models), delete a trained one.
+
+import { type BuiltInCard, type ModelCard, ModelCardSchema } from '@faceshot/core/contracts/model-card';
 import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
-import { type BuiltInCard, type ModelCard, ModelCardSchema } from '@faceshot/core/datasets/model-card';
 import {
   BASELINE_MODEL_ID,
   type ModelEntry,

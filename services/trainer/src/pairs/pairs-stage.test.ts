@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import type { Curation } from '@faceshot/core/datasets/face-record';
+import type { Curation } from '@faceshot/core/contracts/face-record';
 import { createLogger } from '@faceshot/core/logger';
 import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
 import { storageKeys } from '@faceshot/core/storage/keys';

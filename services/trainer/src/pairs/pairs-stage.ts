@@ -2,8 +2,8 @@
 // split, saved as NumPy files the way the seed project saved them: x1.npy and x2.npy (uint8,
 // N×H×W×1), y.npy (uint8, 1 = same person), plus meta.json (splits, the face keys of every pair).
 import { Readable } from 'node:stream';
-import type { Curation } from '@faceshot/core/datasets/face-record';
-import { CurationSchema } from '@faceshot/core/datasets/face-record';
+import type { Curation } from '@faceshot/core/contracts/face-record';
+import { CurationSchema } from '@faceshot/core/contracts/face-record';
 import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/core/queues/stage-worker';

@@ -1,6 +1,6 @@
 // What a finished training leaves in storage: the network (model.json, weights.bin) and its card,
 // which leaves through the card schema, so what the API, CLI and web page read is what was written.
-import { type ModelCard, ModelCardSchema } from '@faceshot/core/datasets/model-card';
+import { type ModelCard, ModelCardSchema } from '@faceshot/core/contracts/model-card';
 import { parseWithSchema } from '@faceshot/core/schema';
 import { storageKeys } from '@faceshot/core/storage/keys';
 import type { ObjectStore } from '@faceshot/core/storage/object-store';

@@ -7,7 +7,7 @@ import {
   type Figure,
   type MetricName,
   type ProtocolResult,
-} from '@faceshot/core/datasets/model-card';
+} from '@faceshot/core/contracts/model-card';
 import {
   type HeldOutFigures,
   heldOutFigures,

@@ -2,7 +2,7 @@
 // seed project trained it), early stopping on the validation people's recognition, then the two
 // protocols on grey crops: (a) the test people of the identity split, (b) the train people's
 // held-out photos against their training photos. faceapi-baseline gets the same faces.
-import type { CardThreshold, EpochReport, ProtocolResult } from '@faceshot/core/datasets/model-card';
+import type { CardThreshold, EpochReport, ProtocolResult } from '@faceshot/core/contracts/model-card';
 import { storageKeys } from '@faceshot/core/storage/keys';
 import { type ObjectStore, readJsonObject } from '@faceshot/core/storage/object-store';
 import { type Labelled, openSetIdentification } from '@faceshot/vision/evaluation/recognition-metrics';

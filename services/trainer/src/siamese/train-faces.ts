@@ -4,7 +4,7 @@
 // the validation people are recognised as users would (one-shot all-way, TAR at the target FAR), and
 // early stopping keeps the best epoch by that, epoch 0 (the untouched baseline) included.
 
-import type { EpochReport } from '@faceshot/core/datasets/model-card';
+import type { EpochReport } from '@faceshot/core/contracts/model-card';
 import { seededRandom, shuffled } from '@faceshot/core/seeded-random';
 import {
   heldOutFigures,

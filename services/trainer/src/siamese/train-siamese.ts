@@ -2,7 +2,7 @@
 // every epoch the validation pairs' loss and the validation people's recognition (one-shot all-way,
 // TAR at the target FAR); early stopping keeps the weights of the best recognition score.
 
-import type { EpochReport } from '@faceshot/core/datasets/model-card';
+import type { EpochReport } from '@faceshot/core/contracts/model-card';
 import { seededRandom, shuffled } from '@faceshot/core/seeded-random';
 import { fastTrainingKernelsActive } from '@faceshot/vision/fast-training-kernels';
 import type * as TF from '@tensorflow/tfjs';

@@ -2,7 +2,7 @@
 // false-accept rate, and its card: both protocols, each beside the untouched baseline on the same data.
 // This file is the order of things (check the inputs, train the architecture, write the model); each
 // step lives in its own module.
-import type { EpochReport, ModelCard } from '@faceshot/core/datasets/model-card';
+import type { EpochReport, ModelCard } from '@faceshot/core/contracts/model-card';
 import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/core/queues/stage-worker';

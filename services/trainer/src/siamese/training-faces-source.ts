@@ -2,8 +2,8 @@
 // that net's embeddings, so the predictor must describe query photos with the same one) and, for
 // face-api, the detector that found them (descriptors and crops depend on its box). The card names
 // both; the predictor follows it.
-import type { FaceRecord } from '@faceshot/core/datasets/face-record';
-import { FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import type { FaceRecord } from '@faceshot/core/contracts/face-record';
+import { FaceRecordSchema } from '@faceshot/core/contracts/face-record';
 import { type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
 import {
   embeddingSpaceOfRecord,

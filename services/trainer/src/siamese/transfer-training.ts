@@ -1,10 +1,10 @@
-import { CurationSchema, FaceRecordSchema } from '@faceshot/core/datasets/face-record';
+import { CurationSchema, FaceRecordSchema } from '@faceshot/core/contracts/face-record';
 import type {
   CardThreshold,
   EpochReport,
   ModelCard,
   ProtocolResult,
-} from '@faceshot/core/datasets/model-card';
+} from '@faceshot/core/contracts/model-card';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
 import { seededRandom, shuffled } from '@faceshot/core/seeded-random';
 import { storageKeys } from '@faceshot/core/storage/keys';
