@@ -8,7 +8,12 @@ import { after, describe, it } from 'node:test';
 import { OnnxModelError, readOnnxModelFolder } from '@faceshot/core/engines/onnx/onnx-manifest';
 import { OnnxFaceModel } from './onnx-face-model.js';
 import type { RgbPixels } from './onnx-tensors.js';
-import { TINY_CANDIDATES, writeTinyOnnxModel, writeTinyScrfdModel } from './tiny-onnx-model.js';
+import {
+  TINY_CANDIDATES,
+  writeTinyOnnxModel,
+  writeTinyRetinaFaceModel,
+  writeTinyScrfdModel,
+} from './tiny-onnx-model.js';
 
 const scratch = await mkdtemp(path.join(tmpdir(), 'faceshot-onnx-engine-'));
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -103,6 +108,36 @@ describe('the ONNX face engine on a generated model', () => {
       assert.ok(Math.abs((leftEye?.[0] ?? 0) - (20 + (38.2946 / 112) * 120)) < 1e-3);
       for (const [index, value] of face.descriptor.entries())
         assert.ok(Math.abs(value - ([60, 160, 90][index] ?? 0) / 255) < 0.01, String(face.descriptor));
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('decodes a RetinaFace-layout detector (priors, variances, keypoints) on a stretched input', async () => {
+    const model = await OnnxFaceModel.load(
+      await readOnnxModelFolder(await writeTinyRetinaFaceModel(scratch, 'retina')),
+    );
+    try {
+      // 160 × 120 stretched to 32 × 32: 5 photo pixels an input pixel across, 3.75 down.
+      const data = new Uint8Array(160 * 120 * 3);
+      for (let offset = 0; offset < data.length; offset += 3) data.set([200, 120, 40], offset);
+      const faces = await model.detectAndDescribe({ data, width: 160, height: 120 });
+      assert.equal(faces.length, 1, 'the other priors are under the floor');
+      const [face] = faces;
+      assert.ok(face);
+      assert.ok(Math.abs(face.score - 0.95) < 1e-6);
+      // The bottom-right prior, input x, y 16-32 → photo x 80-160, y 60-120.
+      for (const [actual, expected] of [
+        [face.box.x, 80],
+        [face.box.y, 60],
+        [face.box.width, 80],
+        [face.box.height, 60],
+      ])
+        assert.ok(Math.abs((actual ?? 0) - (expected ?? 0)) < 1e-3, JSON.stringify(face.box));
+      assert.equal(face.landmarks.length, 5);
+      const nose = face.landmarks[2] ?? [0, 0];
+      assert.ok(Math.abs(nose[0] - (80 + (56.0252 / 112) * 80)) < 1e-2, String(nose));
+      assert.ok(Math.abs(nose[1] - (60 + (71.7366 / 112) * 60)) < 1e-2, String(nose));
     } finally {
       await model.release();
     }

@@ -17,6 +17,7 @@ import { l2Normalised } from '../embedding-distance.js';
 import type { FoundFace } from '../face-detector.js';
 import { decodeCornerBoxes } from './corner-box-decode.js';
 import { type RgbPixels, regionMap, sampleToNchw } from './onnx-tensors.js';
+import { decodeRetinaFace } from './retinaface-decode.js';
 import { decodeScrfd, type ScrfdFace } from './scrfd-decode.js';
 import { fitSimilarity, fivePoints, inverseAffine } from './similarity-warp.js';
 
@@ -43,6 +44,18 @@ async function openSession(folder: OnnxModelFolder, file: string, threads: numbe
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new OnnxModelError(`ONNX model "${folder.name}": ${file} does not load: ${reason}`);
   }
+}
+
+/** The detector's output tensors the manifest names, for any layout. */
+function detectorOutputNames(output: OnnxManifest['detector']['output']): string[] {
+  if (output.layout === 'corner-boxes') return [output.scores, output.boxes];
+  if (output.layout === 'retinaface')
+    return [output.boxes, output.scores, ...(output.keypoints ? [output.keypoints] : [])];
+  return output.strides.flatMap((stride) => [
+    stride.scores,
+    stride.boxes,
+    ...(stride.keypoints ? [stride.keypoints] : []),
+  ]);
 }
 
 /** Checks that a session has the tensors the manifest names, so a wrong manifest fails at load. */
@@ -105,19 +118,7 @@ export class OnnxFaceModel {
       recognition: await openSession(folder, recognition.file, threads),
     };
     const { output } = detector;
-    expectNames(
-      folder,
-      detector.file,
-      sessions.detector,
-      [detector.input.name],
-      output.layout === 'corner-boxes'
-        ? [output.scores, output.boxes]
-        : output.strides.flatMap((stride) => [
-            stride.scores,
-            stride.boxes,
-            ...(stride.keypoints ? [stride.keypoints] : []),
-          ]),
-    );
+    expectNames(folder, detector.file, sessions.detector, [detector.input.name], detectorOutputNames(output));
     if (landmarks && sessions.landmarks)
       expectNames(
         folder,
@@ -164,6 +165,33 @@ export class OnnxFaceModel {
     const floor = minScore ?? detector.minScore;
     const maxFaces = detector.maxFaces ?? DEFAULT_MAX_FACES;
     const { output } = detector;
+    if (output.layout === 'retinaface') {
+      const scores = floatOutput(result, output.scores, what);
+      return decodeRetinaFace(
+        {
+          boxes: floatOutput(result, output.boxes, what).data as Float32Array,
+          scores: scores.data as Float32Array,
+          classes: scores.dims[scores.dims.length - 1] ?? 1,
+          ...(output.keypoints
+            ? { keypoints: floatOutput(result, output.keypoints, what).data as Float32Array }
+            : {}),
+        },
+        {
+          inputWidth: width,
+          inputHeight: height,
+          steps: output.steps,
+          minSizes: output.minSizes,
+          variance: output.variance,
+          faceColumn: output.faceColumn,
+          scaleX: letterbox ? scale : photo.width / width,
+          scaleY: letterbox ? scale : photo.height / height,
+          minScore: floor,
+          nmsIou: detector.nmsIou,
+          maxFaces,
+          square: this.manifest.landmarks !== undefined,
+        },
+      );
+    }
     if (output.layout === 'scrfd') {
       const data = (name: string) => floatOutput(result, name, what).data as Float32Array;
       return decodeScrfd(

@@ -55,6 +55,30 @@ const CornerBoxesOutput = Type.Object(
  * distances to the box sides [N, 4] and optionally five keypoints [N, 10], in strides from the
  * anchor points of the stride's grid (`anchorsPerPlace` at each; a leading batch dimension is fine).
  */
+/**
+ * `retinaface`: RetinaFace exports (e.g. the widely used PyTorch one): `boxes` [1, N, 4] as offsets
+ * from prior boxes scaled by `variance`, `scores` [1, N, classes] (column `faceColumn` is the face
+ * probability) and optionally `keypoints` [1, N, 10]. The priors are laid out per step, row by row,
+ * one per min size, centred in their cell: `steps` [8, 16, 32] and `minSizes` [[16, 32], [64, 128],
+ * [256, 512]] for the usual export, `variance` [0.1, 0.2].
+ */
+const RetinaFaceOutput = Type.Object(
+  {
+    layout: Type.Literal('retinaface'),
+    boxes: TensorName,
+    scores: TensorName,
+    faceColumn: Type.Integer({ minimum: 0, maximum: 16 }),
+    keypoints: Type.Optional(TensorName),
+    steps: Type.Array(Type.Integer({ minimum: 1, maximum: 512 }), { minItems: 1, maxItems: 8 }),
+    minSizes: Type.Array(Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 1, maxItems: 8 }), {
+      minItems: 1,
+      maxItems: 8,
+    }),
+    variance: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })]),
+  },
+  { additionalProperties: false },
+);
+
 const ScrfdOutput = Type.Object(
   {
     layout: Type.Literal('scrfd'),
@@ -99,7 +123,7 @@ export const OnnxManifestSchema = Type.Object(
           },
           { additionalProperties: false },
         ),
-        output: Type.Union([CornerBoxesOutput, ScrfdOutput]),
+        output: Type.Union([CornerBoxesOutput, ScrfdOutput, RetinaFaceOutput]),
         minScore: Type.Number({ minimum: 0, maximum: 1 }),
         nmsIou: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
         /** Faces kept per photo, best-scored first (default 5, as BlazeFace). */
@@ -194,10 +218,15 @@ export function parseOnnxManifest(value: unknown, what: string): OnnxManifest {
   const channels = (colour: string) => (colour === 'grey' ? 1 : 3);
   const { output } = manifest.detector;
   const keypoints =
-    output.layout === 'scrfd' && output.strides.every((stride) => stride.keypoints !== undefined);
+    (output.layout === 'scrfd' && output.strides.every((stride) => stride.keypoints !== undefined)) ||
+    (output.layout === 'retinaface' && output.keypoints !== undefined);
   if (manifest.landmarks === undefined && !keypoints)
     throw new OnnxModelError(
-      `invalid ${what}: without a landmarks net the detector must give five keypoints (layout "scrfd" with keypoints on every stride)`,
+      `invalid ${what}: without a landmarks net the detector must give five keypoints (layout "scrfd" with keypoints on every stride, or "retinaface" with keypoints)`,
+    );
+  if (output.layout === 'retinaface' && output.steps.length !== output.minSizes.length)
+    throw new OnnxModelError(
+      `invalid ${what}: detector.output.minSizes needs one list per step (${output.steps.length} steps, ${output.minSizes.length} lists)`,
     );
   const inputs = [
     ['detector', manifest.detector.input],
