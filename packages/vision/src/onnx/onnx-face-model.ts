@@ -165,6 +165,18 @@ export class OnnxFaceModel {
     const floor = minScore ?? detector.minScore;
     const maxFaces = detector.maxFaces ?? DEFAULT_MAX_FACES;
     const { output } = detector;
+    // What both anchor layouts' decoders share: the input, its scale to the photo, the floor and NMS.
+    const anchorDecoding = {
+      inputWidth: width,
+      inputHeight: height,
+      scaleX: letterbox ? scale : photo.width / width,
+      scaleY: letterbox ? scale : photo.height / height,
+      minScore: floor,
+      nmsIou: detector.nmsIou,
+      maxFaces,
+      // A 68-landmark net reads square crops.
+      square: this.manifest.landmarks !== undefined,
+    };
     if (output.layout === 'retinaface') {
       const scores = floatOutput(result, output.scores, what);
       return decodeRetinaFace(
@@ -177,18 +189,11 @@ export class OnnxFaceModel {
             : {}),
         },
         {
-          inputWidth: width,
-          inputHeight: height,
           steps: output.steps,
           minSizes: output.minSizes,
           variance: output.variance,
           faceColumn: output.faceColumn,
-          scaleX: letterbox ? scale : photo.width / width,
-          scaleY: letterbox ? scale : photo.height / height,
-          minScore: floor,
-          nmsIou: detector.nmsIou,
-          maxFaces,
-          square: this.manifest.landmarks !== undefined,
+          ...anchorDecoding,
         },
       );
     }
@@ -202,15 +207,8 @@ export class OnnxFaceModel {
           ...(stride.keypoints ? { keypoints: data(stride.keypoints) } : {}),
         })),
         {
-          inputWidth: width,
-          inputHeight: height,
           anchorsPerPlace: output.anchorsPerPlace,
-          scaleX: letterbox ? scale : photo.width / width,
-          scaleY: letterbox ? scale : photo.height / height,
-          minScore: floor,
-          nmsIou: detector.nmsIou,
-          maxFaces,
-          square: this.manifest.landmarks !== undefined,
+          ...anchorDecoding,
         },
       );
     }

@@ -131,26 +131,7 @@ export async function writeTinyScrfdModel(parent: string, name: string): Promise
       { name: `kps_${stride}`, dims: [1, count, 10], values: scrfdStrideOutputs(stride).keypoints },
     ];
   });
-  const detector = encodeOnnxModel({
-    inputs: [{ name: 'input.1', dims: [1, 3, size, size] }],
-    outputs: outputs.map(({ name, dims }) => ({ name, dims })),
-    nodes: [
-      {
-        op: 'ReduceMean',
-        inputs: ['input.1'],
-        outputs: ['mean'],
-        attributes: { axes: { ints: [1, 2, 3] }, keepdims: { int: 1 } },
-      },
-      { op: 'Mul', inputs: ['mean', 'zero'], outputs: ['nothing'] },
-      { op: 'Reshape', inputs: ['nothing', 'scalarShape'], outputs: ['nothing3'] },
-      ...outputs.map(({ name }) => ({ op: 'Add', inputs: [`fixed_${name}`, 'nothing3'], outputs: [name] })),
-    ],
-    initializers: {
-      zero: { dims: [1], values: [0] },
-      scalarShape: { dims: [3], values: [1, 1, 1], int64: true },
-      ...Object.fromEntries(outputs.map(({ name, dims, values }) => [`fixed_${name}`, { dims, values }])),
-    },
-  });
+  const detector = constantDetector('input.1', [1, 3, size, size], outputs);
   const base = tinyManifest('euclidean');
   const manifest: OnnxManifest = {
     description: 'faceshot test model: SCRFD-layout detector with keypoints, mean colour as the embedding',
@@ -216,26 +197,7 @@ export async function writeTinyRetinaFaceModel(parent: string, name: string): Pr
     { name: 'conf', dims: [1, count, 2], values: scores },
     { name: 'landms', dims: [1, count, 10], values: keypoints },
   ];
-  const detector = encodeOnnxModel({
-    inputs: [{ name: 'input', dims: [1, 3, size, size] }],
-    outputs: outputs.map(({ name, dims }) => ({ name, dims })),
-    nodes: [
-      {
-        op: 'ReduceMean',
-        inputs: ['input'],
-        outputs: ['mean'],
-        attributes: { axes: { ints: [1, 2, 3] }, keepdims: { int: 1 } },
-      },
-      { op: 'Mul', inputs: ['mean', 'zero'], outputs: ['nothing'] },
-      { op: 'Reshape', inputs: ['nothing', 'scalarShape'], outputs: ['nothing3'] },
-      ...outputs.map(({ name }) => ({ op: 'Add', inputs: [`fixed_${name}`, 'nothing3'], outputs: [name] })),
-    ],
-    initializers: {
-      zero: { dims: [1], values: [0] },
-      scalarShape: { dims: [3], values: [1, 1, 1], int64: true },
-      ...Object.fromEntries(outputs.map(({ name, dims, values }) => [`fixed_${name}`, { dims, values }])),
-    },
-  });
+  const detector = constantDetector('input', [1, 3, size, size], outputs);
   const base = tinyManifest('euclidean');
   const manifest: OnnxManifest = {
     description:
@@ -274,6 +236,39 @@ export async function writeTinyRetinaFaceModel(parent: string, name: string): Pr
   return folder;
 }
 
+/**
+ * A detector net whose outputs are fixed tensors, added to 0 × the input's mean so the graph reads its
+ * input like a real one.
+ */
+function constantDetector(
+  input: string,
+  dims: number[],
+  outputs: readonly { name: string; dims: number[]; values: number[] }[],
+): Uint8Array {
+  return encodeOnnxModel({
+    inputs: [{ name: input, dims }],
+    outputs: outputs.map(({ name, dims: shape }) => ({ name, dims: shape })),
+    nodes: [
+      {
+        op: 'ReduceMean',
+        inputs: [input],
+        outputs: ['mean'],
+        attributes: { axes: { ints: [1, 2, 3] }, keepdims: { int: 1 } },
+      },
+      { op: 'Mul', inputs: ['mean', 'zero'], outputs: ['nothing'] },
+      { op: 'Reshape', inputs: ['nothing', 'scalarShape'], outputs: ['nothing3'] },
+      ...outputs.map(({ name }) => ({ op: 'Add', inputs: [`fixed_${name}`, 'nothing3'], outputs: [name] })),
+    ],
+    initializers: {
+      zero: { dims: [1], values: [0] },
+      scalarShape: { dims: [3], values: [1, 1, 1], int64: true },
+      ...Object.fromEntries(
+        outputs.map(({ name, dims: shape, values }) => [`fixed_${name}`, { dims: shape, values }]),
+      ),
+    },
+  });
+}
+
 /** The mean colour of the aligned crop: the tiny models' "embedding". */
 function recognitionNet(): Uint8Array {
   return encodeOnnxModel({
@@ -300,32 +295,14 @@ export async function writeTinyOnnxModel(
   await mkdir(folder, { recursive: true });
   const { width, height } = TINY_DETECTOR_SIZE;
   const count = TINY_CANDIDATES.length;
-  const detector = encodeOnnxModel({
-    inputs: [{ name: 'input', dims: [1, 3, height, width] }],
-    outputs: [
-      { name: 'scores', dims: [1, count, 2] },
-      { name: 'boxes', dims: [1, count, 4] },
+  const detector = constantDetector(
+    'input',
+    [1, 3, height, width],
+    [
+      { name: 'scores', dims: [1, count, 2], values: TINY_CANDIDATES.flatMap((c) => [1 - c.score, c.score]) },
+      { name: 'boxes', dims: [1, count, 4], values: TINY_CANDIDATES.flatMap((c) => [...c.box]) },
     ],
-    // Constant outputs added to 0 × the input's mean, so the graph reads its input like a real one.
-    nodes: [
-      {
-        op: 'ReduceMean',
-        inputs: ['input'],
-        outputs: ['mean'],
-        attributes: { axes: { ints: [1, 2, 3] }, keepdims: { int: 1 } },
-      },
-      { op: 'Mul', inputs: ['mean', 'zero'], outputs: ['nothing'] },
-      { op: 'Reshape', inputs: ['nothing', 'scalarShape'], outputs: ['nothing3'] },
-      { op: 'Add', inputs: ['fixedScores', 'nothing3'], outputs: ['scores'] },
-      { op: 'Add', inputs: ['fixedBoxes', 'nothing3'], outputs: ['boxes'] },
-    ],
-    initializers: {
-      zero: { dims: [1], values: [0] },
-      scalarShape: { dims: [3], values: [1, 1, 1], int64: true },
-      fixedScores: { dims: [1, count, 2], values: TINY_CANDIDATES.flatMap((c) => [1 - c.score, c.score]) },
-      fixedBoxes: { dims: [1, count, 4], values: TINY_CANDIDATES.flatMap((c) => [...c.box]) },
-    },
-  });
+  );
   const landmarks = encodeOnnxModel({
     inputs: [{ name: 'input', dims: [1, 1, 16, 16] }],
     outputs: [{ name: 'output', dims: [1, 136] }],
