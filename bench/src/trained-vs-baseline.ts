@@ -15,13 +15,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@faceshot/core/config';
 import type { ModelCard } from '@faceshot/core/contracts/model-card';
 import { FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
 import { createLogger } from '@faceshot/core/logger';
 import { FsObjectStore } from '@faceshot/core/storage/fs-object-store';
 import { storageKeys } from '@faceshot/core/storage/keys';
 import { readJsonObject } from '@faceshot/core/storage/object-store';
 import { readFaceRecords } from '@faceshot/extractor/curate-stage';
-import { curateDataset, curationFor, DEFAULT_CURATION } from '@faceshot/extractor/curation';
+import { curateDataset } from '@faceshot/extractor/curation';
+import { curationSettingsFor } from '@faceshot/extractor/curation-settings';
 import { createExtractStage } from '@faceshot/extractor/extract-stage';
 import { createPairsStage } from '@faceshot/trainer/pairs/pairs-stage';
 import { createTrainStage } from '@faceshot/trainer/siamese/train-stage';
@@ -132,14 +132,8 @@ if (values['extract-only']) {
 // 2. Curation as a pipeline does it, then pairs (identity split + held-out photos) and training.
 const records = await readFaceRecords(store, datasetId);
 const keepPerIdentity = Number(values.keep ?? config.extract.keepPerIdentity);
-async function curationSettings() {
-  if (config.extract.engine === FACEAPI_ENGINE) return DEFAULT_CURATION;
-  const folder = await findOnnxModel(config.extract.onnxModelsDir, config.extract.engine);
-  if (folder === undefined) throw new Error(`${config.extract.engine} is not in ONNX_MODELS_DIR`);
-  return curationFor(await embeddingSpaceOf(folder), folder.manifest.distance, folder.manifest.threshold);
-}
 const curation = curateDataset(datasetId, records, new Map(), {
-  ...(await curationSettings()),
+  ...(await curationSettingsFor(config.extract.engine, config.extract.onnxModelsDir)),
   keepPerIdentity,
 });
 await store.put(storageKeys.curation(datasetId), Buffer.from(JSON.stringify(curation)));

@@ -10,7 +10,11 @@ import { BASELINE_MODEL_ID } from '@faceshot/core/datasets/model-repository';
 import { DETECTOR_NAMES, type DetectorName, isDetectorName } from '@faceshot/core/engines/detector-name';
 import { FACEAPI_ENGINE, type FaceEngineId, isOnnxEngine } from '@faceshot/core/engines/face-engine-id';
 import { OnnxModelError } from '@faceshot/core/engines/onnx/onnx-manifest';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import {
+  embeddingSpaceOf,
+  findOnnxModel,
+  installedEmbeddingSpace,
+} from '@faceshot/core/engines/onnx/onnx-model-catalogue';
 import { createObjectStore } from '@faceshot/core/storage/create-object-store';
 import { InvalidKeyError, storageKeys } from '@faceshot/core/storage/keys';
 import type { ObjectStore } from '@faceshot/core/storage/object-store';
@@ -197,10 +201,8 @@ async function loadEmbedders(
       embedders.push(baselineEmbedder(config.predict.baselineThreshold, config.extract.detector));
     // TensorFlow.js (seconds to start) is loaded once, and only when a trained model needs it.
     else {
-      const installedSpace = async (engine: string) => {
-        const folder = await findOnnxModel(config.extract.onnxModelsDir, engine);
-        return folder === undefined ? undefined : embeddingSpaceOf(folder);
-      };
+      const installedSpace = (engine: string) =>
+        installedEmbeddingSpace(config.extract.onnxModelsDir, engine);
       embedders.push(
         await loadTrainedEmbedder((await loadTrainingTensorflow()).tf, store, id, installedSpace),
       );

@@ -3,14 +3,14 @@
 import type { FaceRecord } from '@faceshot/core/contracts/face-record';
 import { FaceRecordSchema } from '@faceshot/core/contracts/face-record';
 import type { DatasetRepository } from '@faceshot/core/datasets/dataset-repository';
-import { embeddingSpaceOfRecord, engineOf, FACEAPI_ENGINE } from '@faceshot/core/engines/face-engine-id';
+import { embeddingSpaceOfRecord, engineOf } from '@faceshot/core/engines/face-engine-id';
 import type { PayloadOf, ResultOf } from '@faceshot/core/queues/definitions';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
 import type { StageContext } from '@faceshot/core/queues/stage-worker';
 import { storageKeys } from '@faceshot/core/storage/keys';
 import type { ObjectStore } from '@faceshot/core/storage/object-store';
 import { readStoredDocument } from '@faceshot/core/storage/stored-document';
-import { type CurationParams, curateDataset, DEFAULT_CURATION } from './curation.js';
+import { type CurationParams, curateDataset } from './curation.js';
 
 export interface CurateStageDependencies {
   store: ObjectStore;
@@ -18,10 +18,10 @@ export interface CurateStageDependencies {
   /** EXTRACT_ENGINE: describes a dataset none of whose photos is described yet. */
   defaultEngine: string;
   /**
-   * Curation settings for an ONNX engine's descriptors (its manifest's distance and threshold);
-   * PermanentJobError when the model is not installed here.
+   * Curation settings for an engine's descriptors (curation-settings.ts); PermanentJobError for an
+   * ONNX model that is not installed here.
    */
-  onnxCuration(engine: string): Promise<Omit<CurationParams, 'keepPerIdentity'>>;
+  curationSettings(engine: string): Promise<Omit<CurationParams, 'keepPerIdentity'>>;
 }
 
 export async function readFaceRecords(store: ObjectStore, datasetId: string): Promise<FaceRecord[]> {
@@ -92,7 +92,7 @@ async function curationSettings(
   records: readonly FaceRecord[],
 ): Promise<Omit<CurationParams, 'keepPerIdentity'>> {
   const faces = records.filter((record) => record.outcome === 'face');
-  const settings = engine === FACEAPI_ENGINE ? DEFAULT_CURATION : await deps.onnxCuration(engine);
+  const settings = await deps.curationSettings(engine);
   // A model whose net was replaced since some faces were described: the current net's faces count,
   // else the space most of this engine's faces share.
   const spaces = faces.filter((record) => engineOf(record) === engine).map(embeddingSpaceOfRecord);

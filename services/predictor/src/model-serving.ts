@@ -4,7 +4,11 @@
 import { BASELINE_MODEL_ID, type ModelRepository } from '@faceshot/core/datasets/model-repository';
 import type { DetectorName } from '@faceshot/core/engines/detector-name';
 import { onnxModelName } from '@faceshot/core/engines/onnx/onnx-manifest';
-import { embeddingSpaceOf, findOnnxModel } from '@faceshot/core/engines/onnx/onnx-model-catalogue';
+import {
+  embeddingSpaceOf,
+  findOnnxModel,
+  installedEmbeddingSpace,
+} from '@faceshot/core/engines/onnx/onnx-model-catalogue';
 import type { GalleryRepository } from '@faceshot/core/gallery/gallery-repository';
 import { PermanentJobError } from '@faceshot/core/queues/permanent-job-error';
 import type { ObjectStore } from '@faceshot/core/storage/object-store';
@@ -89,10 +93,9 @@ export class ModelServing {
 
   /** The embedding space of an installed ONNX model's current net (undefined: not installed). */
   private async installedSpace(engine: string): Promise<string | undefined> {
-    const folder = await findOnnxModel(this.deps.onnxModelsDir, engine).catch((error: Error) => {
+    return installedEmbeddingSpace(this.deps.onnxModelsDir, engine).catch((error: Error) => {
       throw new PermanentJobError(error.message);
     });
-    return folder === undefined ? undefined : embeddingSpaceOf(folder);
   }
 
   /** The model's gallery as of now (re-read when it changed since the last call). */

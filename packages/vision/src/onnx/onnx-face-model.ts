@@ -18,7 +18,7 @@ import type { FoundFace } from '../face-detector.js';
 import { decodeCornerBoxes } from './corner-box-decode.js';
 import { type RgbPixels, regionMap, sampleToNchw } from './onnx-tensors.js';
 import { decodeRetinaFace } from './retinaface-decode.js';
-import { decodeScrfd, type ScrfdFace } from './scrfd-decode.js';
+import { type AnchorDecodingOptions, decodeScrfd, type ScrfdFace } from './scrfd-decode.js';
 import { fitSimilarity, fivePoints, inverseAffine } from './similarity-warp.js';
 
 const DEFAULT_MAX_FACES = 5;
@@ -166,7 +166,7 @@ export class OnnxFaceModel {
     const maxFaces = detector.maxFaces ?? DEFAULT_MAX_FACES;
     const { output } = detector;
     // What both anchor layouts' decoders share: the input, its scale to the photo, the floor and NMS.
-    const anchorDecoding = {
+    const anchorDecoding: AnchorDecodingOptions = {
       inputWidth: width,
       inputHeight: height,
       scaleX: letterbox ? scale : photo.width / width,

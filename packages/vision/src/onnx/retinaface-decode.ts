@@ -3,7 +3,7 @@
 // and optionally five keypoints; this mirrors the reference decoding (priors per step, row by row,
 // one per min size, centred in their cell).
 import { squareByHeight, suppressOverlaps } from './corner-box-decode.js';
-import type { ScrfdFace } from './scrfd-decode.js';
+import type { AnchorDecodingOptions, ScrfdFace } from './scrfd-decode.js';
 
 export interface RetinaFaceOutputs {
   /** [N × 4] dx, dy, dw, dh of each prior. */
@@ -15,21 +15,11 @@ export interface RetinaFaceOutputs {
   keypoints?: Float32Array;
 }
 
-export interface RetinaFaceOptions {
-  inputWidth: number;
-  inputHeight: number;
+export interface RetinaFaceOptions extends AnchorDecodingOptions {
   steps: readonly number[];
   minSizes: readonly (readonly number[])[];
   variance: readonly [number, number];
   faceColumn: number;
-  /** Photo pixels per input pixel, across and down. */
-  scaleX: number;
-  scaleY: number;
-  minScore: number;
-  nmsIou: number;
-  maxFaces: number;
-  /** Make boxes square (side = height) for a 68-landmark net that reads square crops. */
-  square: boolean;
 }
 
 /** Prior boxes as centre x, y, width, height in [0, 1] of the input, in the net's order. */

@@ -16,11 +16,11 @@ export interface ScrfdStrideOutputs {
   keypoints?: Float32Array;
 }
 
-export interface ScrfdOptions {
-  /** The net's input size (the grid of each stride is input / stride). */
+/** What both anchor layouts' decoders (SCRFD, RetinaFace) need besides their own grid. */
+export interface AnchorDecodingOptions {
+  /** The net's input size (each grid is laid over it). */
   inputWidth: number;
   inputHeight: number;
-  anchorsPerPlace: number;
   /** Photo pixels per input pixel, across and down (equal for a letterboxed photo). */
   scaleX: number;
   scaleY: number;
@@ -29,6 +29,10 @@ export interface ScrfdOptions {
   maxFaces: number;
   /** Make boxes square (side = height) for a 68-landmark net that reads square crops. */
   square: boolean;
+}
+
+export interface ScrfdOptions extends AnchorDecodingOptions {
+  anchorsPerPlace: number;
 }
 
 export interface ScrfdFace extends FoundFace {

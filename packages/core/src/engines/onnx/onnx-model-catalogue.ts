@@ -3,7 +3,7 @@
 // API logs it) rather than listed, so /v1/models lists only models whose files are present.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxModelError, type OnnxModelFolder, onnxModelName, readOnnxModelFolder } from './onnx-manifest.js';
 
@@ -56,8 +56,30 @@ export async function findOnnxModel(
  * it, so replacing a model's files under the same name cannot mix two nets' embeddings.
  */
 export async function embeddingSpaceOf(folder: OnnxModelFolder): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path.join(folder.directory, folder.manifest.recognition.file)))
-    hash.update(chunk as Buffer);
-  return `${folder.id}@${hash.digest('hex').slice(0, 16)}`;
+  const file = path.join(folder.directory, folder.manifest.recognition.file);
+  // A net is hundreds of MB at most and hashed once per version of its file, so every load, curation
+  // and check after the first costs one stat.
+  const info = await stat(file);
+  // ctime and inode change on any write or replacement, even one that keeps the modification time.
+  const version = `${file}\0${info.ino}\0${info.size}\0${info.mtimeMs}\0${info.ctimeMs}`;
+  let digest = digests.get(version);
+  if (digest === undefined) {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    digest = hash.digest('hex').slice(0, 16);
+    digests.set(version, digest);
+  }
+  return `${folder.id}@${digest}`;
+}
+
+/** Recognition-net digests by file version (see embeddingSpaceOf). */
+const digests = new Map<string, string>();
+
+/** The embedding space of an installed model's current net; undefined when it is not installed. */
+export async function installedEmbeddingSpace(
+  directory: string | undefined,
+  modelId: string,
+): Promise<string | undefined> {
+  const folder = await findOnnxModel(directory, modelId);
+  return folder === undefined ? undefined : embeddingSpaceOf(folder);
 }
